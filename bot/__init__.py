@@ -1,0 +1,1 @@
+"""kpibot: the world — settings, database, imports, chat adapters, jobs and the CLI."""

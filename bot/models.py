@@ -1,0 +1,88 @@
+"""The tables. The schema itself changes only through the Alembic migrations in migrations/."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+ROLES = ("agent", "lead", "manager", "admin")
+
+
+def utcnow() -> datetime:
+    """Now, as an aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+class Team(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+
+
+class Agent(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    employee_id: str = Field(max_length=50, unique=True)
+    name: str = Field(max_length=100)
+    team_id: int = Field(foreign_key="team.id", index=True)
+    role: str = Field(max_length=20)  # one of ROLES
+    hire_date: date
+    leave_date: date | None = None
+    tier: str | None = Field(default=None, max_length=50)  # overrides the tenure rule
+    slack_user_id: str | None = Field(default=None, max_length=50, unique=True)
+    wecom_user_id: str | None = Field(default=None, max_length=100, unique=True)
+    email: str | None = Field(default=None, max_length=200, index=True)
+    locale: str | None = Field(default=None, max_length=10)
+    active: bool = True
+
+
+class TeamLead(SQLModel, table=True):
+    """Which teams a lead leads."""
+
+    __tablename__ = "team_lead"
+    agent_id: int = Field(foreign_key="agent.id", primary_key=True)
+    team_id: int = Field(foreign_key="team.id", primary_key=True)
+
+
+class DailyStat(SQLModel, table=True):
+    """One agent's day, as the call-center system counted it. Unique per agent and day."""
+
+    __tablename__ = "daily_stat"
+    __table_args__ = (UniqueConstraint("agent_id", "day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: int = Field(foreign_key="agent.id")
+    day: date = Field(index=True)
+    calls: int
+    talk_seconds: int
+    members: int | None = None
+    leads_assigned: int | None = None
+    leads_contacted: int | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class LedgerEntry(SQLModel, table=True):
+    """A deduction or award, or the revocation of one. Rows are never updated or deleted."""
+
+    __tablename__ = "ledger_entry"
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: int = Field(foreign_key="agent.id", index=True)
+    day: date = Field(index=True)  # the center-local day it counts for
+    points: int  # signed: a deduction is negative; 0 on a revocation
+    code: str | None = Field(default=None, max_length=20)
+    reason: str = Field(max_length=500)
+    author_id: int | None = Field(default=None, foreign_key="agent.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    revokes_id: int | None = Field(default=None, foreign_key="ledger_entry.id", unique=True)
+
+
+class Delivery(SQLModel, table=True):
+    """A message to one person or channel, claimed by its unique key before it is sent."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=200, unique=True)  # e.g. morning:2026-11-23:A001
+    recipient: str = Field(max_length=100)
+    status: str = Field(default="pending", max_length=20)  # pending, sent, failed
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None

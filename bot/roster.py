@@ -1,0 +1,208 @@
+"""Import the roster: agents, teams and who leads which team.
+
+Columns that the file has are the truth (an empty cell clears an optional value); columns it
+lacks leave what the database holds.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, select
+
+from bot.center import Center
+from bot.imports import EMPLOYEE_ID, ImportReport, Progress, RowCheck, read_cells, require_cells
+from bot.models import Agent, Team, TeamLead
+from bot.tables import Column, CellError, parse_choice, parse_date, read_table
+from scoring.policy import Policy
+
+ROSTER = (
+    EMPLOYEE_ID,
+    Column("name", ("姓名", "员工姓名"), True),
+    Column("team", ("班组", "组别", "团队", "小组"), True),
+    Column("role", ("角色", "岗位"), True),
+    Column("hire_date", ("入职日期", "入职时间"), True),
+    Column("leave_date", ("离职日期",)),
+    Column("tier", ("人员类别", "考核类别")),
+    Column("slack_user_id", ("slack", "slack id")),
+    Column("wecom_user_id", ("企业微信", "企业微信账号", "企微账号", "wecom")),
+    Column("email", ("邮箱", "电子邮箱", "e-mail")),
+    Column("locale", ("语言",)),
+    Column("lead_of", ("负责班组", "带领班组", "管理班组")),
+    Column("active", ("在职", "状态")),
+)
+ROLES = {
+    "agent": "agent", "客服": "agent", "客服代表": "agent", "客服专员": "agent", "坐席": "agent",
+    "lead": "lead", "team lead": "lead", "班长": "lead", "组长": "lead",
+    "manager": "manager", "主管": "manager", "经理": "manager",
+    "admin": "admin", "管理员": "admin",
+}
+LOCALES = {"en": "en", "english": "en", "英文": "en", "zh-cn": "zh-CN", "zh": "zh-CN",
+           "zh_cn": "zh-CN", "中文": "zh-CN", "简体中文": "zh-CN"}
+ACTIVE = {"yes": "yes", "true": "yes", "y": "yes", "1": "yes", "是": "yes", "在职": "yes",
+          "no": "no", "false": "no", "n": "no", "0": "no", "否": "no", "离职": "no"}
+UNIQUE_IDS = ("slack_user_id", "wecom_user_id")
+ROSTER_OPTIONAL = ("leave_date", "tier", "slack_user_id", "wecom_user_id", "email", "locale")
+_SEPARATORS = re.compile(r"[,;，；、|]")
+
+
+def import_roster(*, session: Session, center: Center, path: str | Path,
+                  progress: Progress | None = None) -> ImportReport:
+    """Add and update agents and teams from a roster file."""
+    path = Path(path)
+    table = read_table(path, ROSTER)
+    rows = RowCheck(table, progress)
+    _read_rows(rows, center.policy)
+    agents = {a.employee_id: a for a in session.exec(select(Agent)).all()}
+    teams = {t.name: t for t in session.exec(select(Team)).all()}
+    _check_across_rows(rows, agents, set(teams))
+    rows.raise_if_bad(path)
+    report = ImportReport("roster", read=len(table.rows), ignored=table.ignored)
+    _write(session, rows, agents, teams, report)
+    session.commit()
+    return report
+
+
+def _parsers(policy: Policy) -> dict[str, Any]:
+    tiers = {name: name for name in policy.tiers} | {"新人": "new_hire", "老人": "veteran"}
+    for name, tier in policy.tiers.items():
+        tiers |= {tier.label.en.lower(): name, tier.label.zh: name}
+    text = lambda v, c: _text(v, c)  # noqa: E731
+    return {
+        "employee_id": text, "name": text, "team": text,
+        "role": lambda v, c: parse_choice(v, c, ROLES),
+        "hire_date": parse_date, "leave_date": parse_date,
+        "tier": lambda v, c: parse_choice(v, c, tiers),
+        "slack_user_id": text, "wecom_user_id": text, "email": _email,
+        "locale": lambda v, c: parse_choice(v, c, LOCALES),
+        "lead_of": lambda v, c: [n.strip() for n in _SEPARATORS.split(str(v)) if n.strip()],
+        "active": lambda v, c: parse_choice(v, c, ACTIVE) == "yes",
+    }
+
+
+def _text(value: Any, column: str, most: int = 100) -> str:
+    text = str(value).strip()
+    if len(text) > most:
+        raise CellError("too_long", column=column, most=most)
+    return text
+
+
+def _email(value: Any, column: str) -> str:
+    text = _text(value, column, 200)
+    if "@" not in text.strip("@"):
+        raise CellError("not_email", column=column, value=text)
+    return text
+
+
+def _read_rows(rows: RowCheck, policy: Policy) -> None:
+    parsers = _parsers(policy)
+    for line, cells in rows.each():
+        values = read_cells(rows, line, cells, parsers)
+        if values is None or not require_cells(rows, line, values, ("employee_id", "name", "team", "role", "hire_date")):
+            continue
+        if values["leave_date"] and values["leave_date"] < values["hire_date"]:
+            rows.reject(line, "leave_before_hire")
+        if values["lead_of"] and values["role"] == "agent":
+            rows.reject(line, "lead_of_agent")
+        rows.good.append((line, values))
+
+
+def _check_across_rows(rows: RowCheck, agents: dict[str, Agent], teams: set[str]) -> None:
+    """Employee IDs once per file; chat IDs once across file and database; led teams exist."""
+    first: dict[tuple[str, str], int] = {}
+    in_file = {values["employee_id"] for _, values in rows.good}
+    holders = {(c, getattr(a, c)): a.employee_id for a in agents.values() for c in UNIQUE_IDS
+               if getattr(a, c) and (a.employee_id not in in_file or c not in rows.table.columns)}
+    teams = teams | {values["team"] for _, values in rows.good}
+    for line, values in rows.good:
+        for column in ("employee_id", *UNIQUE_IDS):
+            key = (column, values[column])
+            if values[column] is None:
+                continue
+            if key in first:
+                rows.reject(line, "duplicate_value", column=column, value=values[column], other=first[key])
+            elif holders.get(key, values["employee_id"]) != values["employee_id"]:
+                rows.reject(line, "taken", column=column, value=values[column], holder=holders[key])
+            first.setdefault(key, line)
+        for name in values["lead_of"] or []:
+            if name not in teams:
+                rows.reject(line, "unknown_team", value=name)
+
+
+def _write(session: Session, rows: RowCheck, agents: dict[str, Agent], teams: dict[str, Team],
+           report: ImportReport) -> None:
+    present = set(rows.table.columns)
+    for name in {values["team"] for _, values in rows.good} - set(teams):
+        teams[name] = Team(name=name)
+        session.add(teams[name])
+    session.flush()
+    _release_moved_ids(session, rows, agents, present)
+    added: set[str] = set()
+    changed: set[str] = set()
+    for _, values in rows.good:
+        fields = {"name": values["name"], "team_id": teams[values["team"]].id, "role": values["role"],
+                  "hire_date": values["hire_date"]}
+        fields |= {c: values[c] for c in ROSTER_OPTIONAL if c in present}
+        if "active" in present:
+            fields["active"] = values["active"] is not False
+        agent = agents.get(values["employee_id"])
+        if agent is None:
+            agents[values["employee_id"]] = Agent(employee_id=values["employee_id"], **fields)
+            session.add(agents[values["employee_id"]])
+            added.add(values["employee_id"])
+            continue
+        if any(getattr(agent, k) != v for k, v in fields.items()):
+            changed.add(agent.employee_id)
+            for k, v in fields.items():
+                setattr(agent, k, v)
+    session.flush()
+    changed |= _write_leads(session, rows, agents, teams)
+    report.added, report.updated = len(added), len(changed - added)
+    report.unchanged = len(rows.good) - report.added - report.updated
+
+
+def _release_moved_ids(session: Session, rows: RowCheck, agents: dict[str, Agent],
+                       present: set[str]) -> None:
+    """Clear chat IDs that move between agents first, so the unique columns never clash mid-write."""
+    moving = False
+    for _, values in rows.good:
+        agent = agents.get(values["employee_id"])
+        for column in UNIQUE_IDS:
+            if agent is not None and column in present and getattr(agent, column) != values[column]:
+                setattr(agent, column, None)
+                moving = True
+    if moving:
+        session.flush()
+
+
+def _write_leads(session: Session, rows: RowCheck, agents: dict[str, Agent],
+                 teams: dict[str, Team]) -> set[str]:
+    """Set who leads which team; returns the employee IDs whose teams changed."""
+    led: dict[int, set[int]] = {}
+    for row in session.exec(select(TeamLead)).all():
+        led.setdefault(row.agent_id, set()).add(row.team_id)
+    changed = set()
+    for _, values in rows.good:
+        agent = agents[values["employee_id"]]
+        now = led.get(agent.id, set())
+        wanted = _wanted_teams(values, "lead_of" in rows.table.columns, now, teams)
+        if wanted == now:
+            continue
+        for team_id in now - wanted:
+            session.delete(session.get(TeamLead, (agent.id, team_id)))
+        session.add_all(TeamLead(agent_id=agent.id, team_id=t) for t in wanted - now)
+        changed.add(agent.employee_id)
+    return changed
+
+
+def _wanted_teams(values: dict[str, Any], has_column: bool, now: set[int],
+                  teams: dict[str, Team]) -> set[int]:
+    if values["role"] == "agent":
+        return set()
+    if values["lead_of"]:
+        return {teams[name].id for name in values["lead_of"]}
+    if has_column or not now:
+        return {teams[values["team"]].id} if values["role"] == "lead" else set()
+    return now

@@ -1,0 +1,201 @@
+"""Read a CSV or XLSX file into named columns, and parse its cells.
+
+Headers may be English or Chinese; CSV may be UTF-8 (with or without BOM) or GB18030,
+as Excel in China saves it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from scoring.problems import Problem
+
+
+class FileProblem(Problem):
+    """The file as a whole cannot be imported (unreadable, empty, columns missing)."""
+
+
+class CellError(Problem):
+    """Why a row is bad; its words are the catalogue's import.reason.<code>."""
+
+
+@dataclass(frozen=True)
+class Column:
+    field: str
+    names: tuple[str, ...]  # accepted headers besides `field` itself
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: dict[str, int]  # field -> index in each row
+    ignored: list[str]  # headers that name no known column
+    rows: list[tuple[int, list[Any]]]  # (line number, cells)
+
+
+def read_table(path: str | Path, columns: tuple[Column, ...]) -> Table:
+    """The file's rows under the known `columns`; FileProblem when it cannot be imported."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileProblem("import.no_file", file=str(path))
+    lines = _xlsx_lines(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _csv_lines(path)
+    header = next(lines, None)
+    if header is None:
+        raise FileProblem("import.empty", file=path.name)
+    mapped, ignored = _map_header(header[1], columns)
+    missing = [c for c in columns if c.required and c.field not in mapped]
+    if missing:
+        raise FileProblem("import.missing_columns", file=path.name,
+                          columns=", ".join(f"{c.field} ({c.names[0]})" for c in missing))
+    rows = [(n, cells) for n, cells in lines if not all(_blank(c) for c in cells)]
+    return Table(mapped, ignored, rows)
+
+
+def _csv_lines(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    raw = path.read_bytes()
+    if raw[:4] == b"PK\x03\x04" or raw[:4] == b"\xd0\xcf\x11\xe0":
+        raise FileProblem("import.not_csv", file=path.name)
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise FileProblem("import.unreadable", file=path.name, reason="encoding")
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    for cells in reader:
+        yield reader.line_num, cells
+
+
+def _xlsx_lines(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as err:  # openpyxl raises many kinds for a damaged file
+        raise FileProblem("import.unreadable", file=path.name, reason=type(err).__name__) from None
+    try:
+        for n, cells in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
+            yield n, list(cells)
+    finally:
+        book.close()
+
+
+def _normal(header: Any) -> str:
+    text = str(header or "").strip().lower().replace("（", "(").replace("）", ")")
+    return re.sub(r"[\s_\-]+", "", text)
+
+
+def _map_header(header: list[Any], columns: tuple[Column, ...]) -> tuple[dict[str, int], list[str]]:
+    names = {_normal(name): c.field for c in columns for name in (c.field, *c.names)}
+    mapped: dict[str, int] = {}
+    ignored = []
+    for index, cell in enumerate(header):
+        field = names.get(_normal(cell))
+        if field is None or field in mapped:
+            if str(cell or "").strip():
+                ignored.append(str(cell).strip())
+            continue
+        mapped[field] = index
+    return mapped, ignored
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def cell(table: Table, cells: list[Any], field: str) -> Any:
+    """The raw cell of `field`, or None when the column or the cell is absent or blank."""
+    index = table.columns.get(field)
+    if index is None or index >= len(cells) or _blank(cells[index]):
+        return None
+    value = cells[index]
+    return value.strip() if isinstance(value, str) else value
+
+
+# --- cells -----------------------------------------------------------------------------
+
+_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+
+
+def parse_date(value: Any, column: str) -> date:
+    """2026-11-03, 2026/11/3, 2026.11.3, 2026年11月3日, or a spreadsheet date."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    match = _DATE.match(str(value).strip())
+    try:
+        if match:
+            return date(*(int(g) for g in match.groups()))
+    except ValueError:
+        pass
+    raise CellError("not_date", column=column, value=str(value))
+
+
+def parse_moment(value: Any, column: str, tz: ZoneInfo) -> datetime:
+    """A timestamp: with an offset or Z it is converted; a naive one is the center's local time."""
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        text = str(value).strip().replace("/", "-").replace("Z", "+00:00")
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise CellError("not_moment", column=column, value=str(value)) from None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=tz)
+    return moment.astimezone(tz)
+
+
+def parse_whole(value: Any, column: str, most: int | None = None) -> int:
+    """A whole number >= 0 (1,320 and 60.0 are fine), at most `most`."""
+    number = _decimal(value, column)
+    if number != number.to_integral_value() or number < 0:
+        raise CellError("not_whole", column=column, value=str(value))
+    if most is not None and number > most:
+        raise CellError("too_large", column=column, value=str(value), most=most)
+    return int(number)
+
+
+def parse_amount(value: Any, column: str, most: int) -> Decimal:
+    """A number >= 0 with decimals allowed, at most `most`."""
+    number = _decimal(value, column)
+    if number < 0:
+        raise CellError("negative", column=column, value=str(value))
+    if number > most:
+        raise CellError("too_large", column=column, value=str(value), most=most)
+    return number
+
+
+def _decimal(value: Any, column: str) -> Decimal:
+    if isinstance(value, bool):
+        raise CellError("not_number", column=column, value=str(value))
+    try:
+        number = Decimal(str(value).strip().replace(",", ""))
+    except InvalidOperation:
+        raise CellError("not_number", column=column, value=str(value)) from None
+    if not number.is_finite():
+        raise CellError("not_number", column=column, value=str(value))
+    return number
+
+
+def parse_choice(value: Any, column: str, choices: dict[str, str]) -> str:
+    """One of `choices` (aliases to canonical values), case-insensitive."""
+    found = choices.get(str(value).strip().lower())
+    if found is None:
+        raise CellError("not_choice", column=column, value=str(value),
+                        options=", ".join(dict.fromkeys(choices.values())))
+    return found

@@ -1,0 +1,159 @@
+"""Progress against the quota: a day, a month to date, and the pace still needed.
+
+Talk time is kept in seconds. Shown as whole minutes, what was done rounds down and
+what is still needed rounds up, so "150 / 150" always means the quota was met.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+
+from scoring.calendar import Month, WorkCalendar
+from scoring.policy import Policy, Tier
+from scoring.quotas import (
+    ASSESSED,
+    Agent,
+    MonthlyQuota,
+    Quota,
+    assessed_days,
+    day_status,
+    is_exempt,
+    monthly_quota,
+    tier_on,
+)
+
+
+@dataclass(frozen=True)
+class Totals:
+    calls: int = 0
+    talk_seconds: int = 0
+    members: int = 0
+
+    @property
+    def talk_minutes(self) -> int:
+        """Whole minutes, rounded down."""
+        return self.talk_seconds // 60
+
+    def __add__(self, other: Totals) -> Totals:
+        return Totals(self.calls + other.calls, self.talk_seconds + other.talk_seconds,
+                      self.members + other.members)
+
+
+@dataclass(frozen=True)
+class Attainment:
+    calls: Fraction  # done / quota
+    talk: Fraction
+    met: bool  # both calls and talk time reached
+
+    @property
+    def mean(self) -> Fraction:
+        return (self.calls + self.talk) / 2
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    calls: int
+    talk_minutes: int
+
+    @property
+    def is_zero(self) -> bool:
+        return self.calls == 0 and self.talk_minutes == 0
+
+
+@dataclass(frozen=True)
+class DayProgress:
+    day: date
+    status: str  # quotas.ASSESSED, EXEMPT, REST_DAY or NOT_EMPLOYED
+    tier: Tier
+    totals: Totals
+    quota: Quota | None
+    attainment: Attainment | None
+    shortfall: Shortfall | None
+
+
+@dataclass(frozen=True)
+class MonthProgress:
+    month: Month
+    through: date
+    totals: Totals
+    quota: MonthlyQuota
+    attainment: Attainment | None  # None when no day of the month is assessed
+    shortfall: Shortfall
+    days_left: int  # assessed working days after `through`
+    pace: Shortfall | None  # per remaining day; None when nothing is left to do or no day left
+
+    @property
+    def days_assessed(self) -> int:
+        """Assessed working days up to `through`."""
+        return self.quota.assessed_days - self.days_left
+
+
+def percent(ratio: Fraction) -> float:
+    """A ratio as a percentage rounded half up to one decimal: 7/8 -> 87.5."""
+    return math.floor(ratio * 1000 + Fraction(1, 2)) / 10
+
+
+def attainment(totals: Totals, quota: Quota) -> Attainment | None:
+    """Calls and talk time against `quota`; None for an empty quota."""
+    if quota.calls == 0 or quota.talk_minutes == 0:
+        return None
+    return Attainment(
+        calls=Fraction(totals.calls, quota.calls),
+        talk=Fraction(totals.talk_seconds, quota.talk_minutes * 60),
+        met=totals.calls >= quota.calls and totals.talk_seconds >= quota.talk_minutes * 60,
+    )
+
+
+def shortfall(totals: Totals, quota: Quota) -> Shortfall:
+    """What is still missing to reach `quota` (zero when reached)."""
+    seconds = max(0, quota.talk_minutes * 60 - totals.talk_seconds)
+    return Shortfall(max(0, quota.calls - totals.calls), math.ceil(seconds / 60))
+
+
+def pace(totals: Totals, quota: Quota, days_left: int) -> Shortfall | None:
+    """Calls and minutes needed per remaining day; None when done or no day is left."""
+    seconds = max(0, quota.talk_minutes * 60 - totals.talk_seconds)
+    calls = max(0, quota.calls - totals.calls)
+    if days_left <= 0 or (calls == 0 and seconds == 0):
+        return None
+    return Shortfall(math.ceil(calls / days_left), math.ceil(seconds / (60 * days_left)))
+
+
+def day_progress(policy: Policy, cal: WorkCalendar, agent: Agent, day: date,
+                 totals: Totals) -> DayProgress:
+    """The agent's `day` against the daily quota."""
+    status = day_status(policy, cal, agent, day)
+    tier = tier_on(policy, agent, day)
+    if status != ASSESSED:
+        return DayProgress(day, status, tier, totals, None, None, None)
+    quota = Quota(tier.daily_calls, tier.daily_talk_minutes)
+    return DayProgress(day, status, tier, totals, quota, attainment(totals, quota),
+                       shortfall(totals, quota))
+
+
+def month_progress(policy: Policy, cal: WorkCalendar, agent: Agent, month: Month,
+                   by_day: Mapping[date, Totals], through: date) -> MonthProgress:
+    """The month up to `through` against its quota.
+
+    Every day's work counts (rest days too) except the first week's: that week is exempt
+    from the quota, so its calls are not counted against the rest of the month either.
+    """
+    done = sum((t for d, t in by_day.items()
+                if Month.of(d) == month and d <= through and not is_exempt(policy, agent, d)),
+               Totals())
+    quota = monthly_quota(policy, cal, agent, month)
+    days_left = sum(1 for d in assessed_days(policy, cal, agent, month) if d > through)
+    return MonthProgress(
+        month=month,
+        through=through,
+        totals=done,
+        quota=quota,
+        attainment=attainment(done, quota),
+        shortfall=shortfall(done, quota),
+        days_left=days_left,
+        pace=pace(done, quota, days_left),
+    )

@@ -1,0 +1,117 @@
+"""Who is assessed on which day, against which quota."""
+
+from __future__ import annotations
+
+import calendar as _stdlib_calendar
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+from fractions import Fraction
+
+from scoring.calendar import Month, WorkCalendar
+from scoring.policy import Policy, Tier
+
+# Why an agent has no quota on a day.
+ASSESSED, EXEMPT, REST_DAY, NOT_EMPLOYED = "assessed", "exempt", "rest_day", "not_employed"
+
+
+@dataclass(frozen=True)
+class Agent:
+    """What the rules need to know of an agent."""
+
+    employee_id: str
+    hire_date: date
+    leave_date: date | None = None
+    tier: str | None = None  # a per-agent override of the tenure rule
+
+
+@dataclass(frozen=True)
+class Quota:
+    calls: int
+    talk_minutes: int
+
+
+@dataclass(frozen=True)
+class MonthlyQuota(Quota):
+    assessed_days: int  # working days the agent is assessed this month
+    working_days: int  # working days in the month
+
+    @property
+    def is_prorated(self) -> bool:
+        return self.assessed_days != self.working_days
+
+
+def add_months(day: date, months: int) -> date:
+    """`day` plus whole calendar months, clamped to the month's last day."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = _stdlib_calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+def tier_on(policy: Policy, agent: Agent, day: date) -> Tier:
+    """The agent's tier on `day`: the override, else new hire within the probation months."""
+    if agent.tier is not None:
+        return policy.tiers[agent.tier]
+    if day < add_months(agent.hire_date, policy.new_hire_months):
+        return policy.tiers["new_hire"]
+    return policy.tiers["veteran"]
+
+
+def is_employed(agent: Agent, day: date) -> bool:
+    """True from the hire date to the leave date, both included."""
+    return agent.hire_date <= day and (agent.leave_date is None or day <= agent.leave_date)
+
+
+def is_exempt(policy: Policy, agent: Agent, day: date) -> bool:
+    """True in a new hire's first week (policy.exempt_days from the hire date)."""
+    return agent.hire_date <= day < agent.hire_date + timedelta(days=policy.exempt_days)
+
+
+def day_status(policy: Policy, cal: WorkCalendar, agent: Agent, day: date) -> str:
+    """ASSESSED, EXEMPT, REST_DAY or NOT_EMPLOYED."""
+    if not is_employed(agent, day):
+        return NOT_EMPLOYED
+    if not cal.is_working_day(day):
+        return REST_DAY
+    if is_exempt(policy, agent, day):
+        return EXEMPT
+    return ASSESSED
+
+
+def daily_quota(policy: Policy, cal: WorkCalendar, agent: Agent, day: date) -> Quota | None:
+    """The day's quota, or None when the agent is not assessed that day."""
+    if day_status(policy, cal, agent, day) != ASSESSED:
+        return None
+    tier = tier_on(policy, agent, day)
+    return Quota(tier.daily_calls, tier.daily_talk_minutes)
+
+
+def assessed_days(policy: Policy, cal: WorkCalendar, agent: Agent, month: Month) -> list[date]:
+    """The working days of `month` on which the agent is assessed."""
+    return [d for d in cal.month_working_days(month) if _is_assessed_working_day(policy, agent, d)]
+
+
+def _is_assessed_working_day(policy: Policy, agent: Agent, day: date) -> bool:
+    return is_employed(agent, day) and not is_exempt(policy, agent, day)
+
+
+def monthly_quota(policy: Policy, cal: WorkCalendar, agent: Agent, month: Month) -> MonthlyQuota:
+    """The month's quota, pro-rated by assessed working days.
+
+    Each assessed working day carries 1/N of its tier's monthly quota (N = the month's
+    working days), so a full month in one tier is exactly the policy's figure, and a
+    partial month or a tier change mid-month is weighted by the days. Rounded half up.
+    """
+    days = cal.month_working_days(month)
+    assessed = assessed_days(policy, cal, agent, month)
+    calls = minutes = Fraction(0)
+    for day in assessed:
+        tier = tier_on(policy, agent, day)
+        calls += Fraction(tier.monthly_calls, len(days))
+        minutes += Fraction(tier.monthly_talk_minutes, len(days))
+    return MonthlyQuota(_round_half_up(calls), _round_half_up(minutes), len(assessed), len(days))
+
+
+def _round_half_up(value: Fraction) -> int:
+    return math.floor(value + Fraction(1, 2))
