@@ -34,7 +34,9 @@ def calendar(policy):
 def _migrated_sqlite(tmp_path_factory) -> Path:
     """One SQLite file migrated to head; each test gets a copy."""
     path = tmp_path_factory.mktemp("template") / "kpibot.db"
-    upgrade(make_engine(f"sqlite:///{path}"))
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()  # closing the last connection checkpoints the WAL into the file
     return path
 
 

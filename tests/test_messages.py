@@ -1,0 +1,135 @@
+"""Messages: whole rendered texts against golden files, in both languages, and complete catalogues.
+
+Set KPIBOT_UPDATE_GOLDEN=1 to rewrite the golden files after a deliberate change, then read the diff.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+import scenario
+from bot.morning import nudges, team_digests
+from bot.standings import month_standings
+from bot.stats import stats_view
+from messages.formats import bar, number, pct, signed
+from messages.render import catalog, render
+from scoring.calendar import Month
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).parent / "golden"
+LOCALES = ("en", "zh-CN")
+
+
+def golden(name: str, rendered: str) -> None:
+    path = GOLDEN / f"{name}.txt"
+    if os.environ.get("KPIBOT_UPDATE_GOLDEN"):
+        path.write_text(rendered, "utf-8")
+    assert rendered == path.read_text("utf-8")
+
+
+@pytest.fixture
+def people(session):
+    return scenario.build(session)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("who", ["wang", "zhao"])
+def test_stats(session, center, people, who, locale):
+    view = stats_view(session=session, center=center, agent=people[who], day=date(2026, 11, 4))
+    golden(f"stats.{who}.{locale}", render("stats", locale, v=view, policy=center.policy))
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("who", ["A001", "A003"])
+def test_morning_nudge(session, center, people, who, locale):
+    round_ = nudges(session=session, center=center, today=date(2026, 11, 5))
+    golden(f"nudge.{who}.{locale}", render("morning_nudge", locale, n=round_[who]))
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_lead_digest(session, center, people, locale):
+    round_ = nudges(session=session, center=center, today=date(2026, 11, 5))
+    digests = team_digests(session=session, center=center, lead=people["lead"],
+                           today=date(2026, 11, 5), nudges=round_)
+    golden(f"digest.{locale}", "".join(render("lead_digest", locale, d=d) for d in digests))
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_leaderboard(session, center, people, locale):
+    board = month_standings(session=session, center=center, month=Month(2026, 11),
+                            through=date(2026, 11, 4))
+    golden(f"leaderboard.{locale}", render("leaderboard", locale, b=board, places=board.places))
+
+
+@pytest.mark.parametrize("value, shown", [(1320, "1,320"), (0, "0"), (1234567, "1,234,567"), (12.5, "12.5")])
+def test_numbers_look_the_same_everywhere(value, shown):
+    assert number(value) == shown
+
+
+@pytest.mark.parametrize("ratio, shown", [(Fraction(7, 8), "87.5%"), (Fraction(1, 3), "33.3%"),
+                                          (Fraction(2, 3), "66.7%"), (Fraction(11, 10), "110.0%"),
+                                          (Fraction(1, 2000), "0.1%"), (0, "0.0%")])
+def test_percentages_round_half_up_to_one_decimal(ratio, shown):
+    assert pct(ratio) == shown
+
+
+@pytest.mark.parametrize("ratio, shown", [(0, "░░░░░░░░░░"), (Fraction(62, 100), "██████░░░░"),
+                                          (Fraction(99, 100), "█████████░"), (1, "██████████"),
+                                          (Fraction(3, 2), "██████████")])
+def test_bars_fill_by_whole_tenths_and_stop_at_full(ratio, shown):
+    assert bar(ratio) == shown
+
+
+def test_signed_points():
+    assert (signed(2), signed(-3), signed(0)) == ("+2", "-3", "0")
+
+
+# --- the catalogues are complete ----------------------------------------------------------
+
+FIELD = re.compile(r"(?<!\{)\{(\w+)(?:![rs])?\}")
+
+
+def test_both_catalogues_have_the_same_keys():
+    assert set(catalog("en")) == set(catalog("zh-CN"))
+
+
+@pytest.mark.parametrize("key", sorted(k for k in catalog("en") if not k.startswith("date.")))
+def test_both_languages_fill_the_same_fields(key):
+    en, zh = catalog("en")[key], catalog("zh-CN")[key]
+    assert set(FIELD.findall(str(en))) == set(FIELD.findall(str(zh)))
+
+
+def _sources(*packages: str) -> str:
+    return "\n".join(p.read_text("utf-8") for pkg in packages for p in (ROOT / pkg).rglob("*.py"))
+
+
+def _used_keys() -> set[str]:
+    templates = "\n".join(p.read_text("utf-8") for p in (ROOT / "messages" / "templates").glob("*.j2"))
+    code = _sources("bot", "scoring")
+    keys = set(re.findall(r'\bt\(\s*"([\w.]+)"', templates))
+    keys |= set(re.findall(r'\btext\([^,]+,\s*"([\w.]+)"', code))
+    keys |= set(re.findall(r'(?:Problem|Error)\(\s*"(\w+\.[\w.]+)"', code))
+    keys |= {f"import.reason.{c}" for c in re.findall(r'(?:reject\(line,|CellError\()\s*"(\w+)"', code)}
+    keys |= {f"policy.{c}" for c in re.findall(r'PolicyError\(source, [^,]+, "(\w+)"', code)}
+    keys |= {f"help.{c}" for c in re.findall(r'say\("(\w+)"\)', code)}
+    return {k for k in keys if not k.endswith(".")}
+
+
+def test_every_key_the_code_uses_is_in_the_catalogue():
+    used = _used_keys()
+    assert len(used) > 90  # the scan itself works
+    assert used - set(catalog("en")) == set()
+
+
+def test_every_policy_reason_is_in_the_catalogue():
+    calls = re.findall(r"raise _Invalid\((.*)\)", _sources("scoring"))
+    assert len(calls) > 15
+    for call in calls:
+        codes = {f"policy.{c}" for c in re.findall(r'"(\w+)"', call)}
+        assert codes & set(catalog("en")), call

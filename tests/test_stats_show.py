@@ -1,0 +1,73 @@
+"""`kpibot stats show`: the /mystats text for one agent, from the command line."""
+
+from __future__ import annotations
+
+import pytest
+from freezegun import freeze_time
+
+import scenario
+from bot.cli import main
+
+
+@pytest.fixture
+def cli(monkeypatch, database_url, session, capsys):
+    scenario.build(session)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.delenv("KPIBOT_LOCALE", raising=False)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def test_shows_the_day_and_the_month_worked_out_by_hand(cli):
+    code, out, err = cli("stats", "show", "A001", "--date", "2026-11-04")
+    assert (code, err) == (0, "")
+    # Wed 4 Nov: 55 calls; 160.5 talk minutes shown rounded down.
+    assert "Wed 4 Nov: 55 of 60 calls, 160 of 150 talk minutes" in out
+    # 60 + 66 + 55 calls; 9,000 + 8,640 + 9,630 s = 454.5 min.
+    assert "181 of 1,320 calls, 454 of 3,300 talk minutes" in out
+    # 18 working days left after Wed 4 Nov: ceil(1,139 / 18) = 64; ceil(170,730 s / 18 / 60) = 159.
+    assert "Still needed: 64 calls and 159 min a day for the 18 working days left." in out
+    # 100 - 2 (late) + 1 (praised); the private call was undone.
+    assert "Score 99 (base 100)" in out
+    assert "Rank 1 of 2 by attainment." in out
+
+
+@freeze_time("2026-11-04 23:30:00+00:00")  # already Thu 5 Nov in Shanghai
+def test_the_default_day_is_today_in_the_centers_time_zone(cli):
+    code, out, _ = cli("stats", "show", "A001")
+    assert code == 0
+    assert "Thu 5 Nov: 0 of 60 calls, 0 of 150 talk minutes" in out
+
+
+def test_a_first_week_new_hire_is_exempt_in_both_languages(cli):
+    _, out, _ = cli("stats", "show", "A003", "--date", "2026-11-04")
+    assert "First week: exempt from the quota." in out
+    _, out, _ = cli("stats", "show", "A003", "--date", "2026-11-04", "--locale", "zh-CN")
+    assert "免考核" in out
+
+
+def test_the_same_numbers_after_importing_nothing_new(cli):
+    first = cli("stats", "show", "A002", "--date", "2026-11-30")
+    assert first == cli("stats", "show", "A002", "--date", "2026-11-30")
+
+
+@pytest.mark.parametrize("args, message", [
+    (("stats", "show", "A999"), "No agent with employee ID A999"),
+    (("stats", "show", "A001", "--date", "4/11/2026"), "'4/11/2026' is not a date: use YYYY-MM-DD."),
+    (("stats", "show", "L01", "--date", "2026-11-04"), "Xu Chen (L01) has no quota in 2026-11"),
+])
+def test_a_wrong_request_gets_one_line_and_exit_1(cli, args, message):
+    code, out, err = cli(*args)
+    assert (code, out) == (1, "")
+    assert err.count("\n") == 1 and message in err
+
+
+def test_errors_speak_chinese_when_the_center_does(cli, monkeypatch):
+    monkeypatch.setenv("KPIBOT_LOCALE", "zh-CN")
+    code, _, err = cli("stats", "show", "A999")
+    assert code == 1 and err.startswith("没有工号为 A999 的员工")
