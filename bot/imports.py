@@ -217,8 +217,8 @@ def _upsert_days(session: Session, days: dict[tuple[int, date], dict[str, Any]],
         row = existing.get((agent_id, day))
         if row is None:
             new.append({"agent_id": agent_id, "day": day, "updated_at": utcnow(), **values})
-        elif any(getattr(row, k) != v for k, v in values.items()):
-            changed.append({"id": row.id, "updated_at": utcnow(), **values})
+        elif any(row[k] != v for k, v in values.items()):
+            changed.append({"id": row["id"], "updated_at": utcnow(), **values})
         else:
             report.unchanged += 1
     if new:
@@ -228,11 +228,13 @@ def _upsert_days(session: Session, days: dict[tuple[int, date], dict[str, Any]],
     report.added, report.updated = len(new), len(changed)
 
 
-def _existing_days(session: Session, days: dict[tuple[int, date], Any]) -> dict[tuple[int, date], DailyStat]:
+def _existing_days(session: Session, days: dict[tuple[int, date], Any]) -> dict[tuple[int, date], dict]:
+    """The stored rows for the file's agents and dates, as plain mappings."""
     agent_ids = {a for a, _ in days}
     first, last = min(d for _, d in days), max(d for _, d in days)
-    rows = session.exec(
-        select(DailyStat).where(DailyStat.agent_id.in_(agent_ids), DailyStat.day >= first,
-                                DailyStat.day <= last)
-    ).all()
-    return {(r.agent_id, r.day): r for r in rows}
+    rows = session.execute(
+        select(DailyStat.id, DailyStat.agent_id, DailyStat.day, DailyStat.calls, DailyStat.talk_seconds,
+               DailyStat.members, DailyStat.leads_assigned, DailyStat.leads_contacted)
+        .where(DailyStat.agent_id.in_(agent_ids), DailyStat.day >= first, DailyStat.day <= last)
+    ).mappings().all()
+    return {(r["agent_id"], r["day"]): r for r in rows}

@@ -142,9 +142,9 @@ def month_progress(policy: Policy, cal: WorkCalendar, agent: Agent, month: Month
     Every day's work counts (rest days too) except the first week's: that week is exempt
     from the quota, so its calls are not counted against the rest of the month either.
     """
+    last = min(through, month.last)
     done = sum((t for d, t in by_day.items()
-                if Month.of(d) == month and d <= through and not is_exempt(policy, agent, d)),
-               Totals())
+                if month.first <= d <= last and not is_exempt(policy, agent, d)), Totals())
     quota = monthly_quota(policy, cal, agent, month)
     days_left = sum(1 for d in assessed_days(policy, cal, agent, month) if d > through)
     return MonthProgress(

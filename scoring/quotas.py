@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar as _stdlib_calendar
 import math
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
@@ -105,11 +106,10 @@ def monthly_quota(policy: Policy, cal: WorkCalendar, agent: Agent, month: Month)
     """
     days = cal.month_working_days(month)
     assessed = assessed_days(policy, cal, agent, month)
-    calls = minutes = Fraction(0)
-    for day in assessed:
-        tier = tier_on(policy, agent, day)
-        calls += Fraction(tier.monthly_calls, len(days))
-        minutes += Fraction(tier.monthly_talk_minutes, len(days))
+    by_tier = Counter(tier_on(policy, agent, day).name for day in assessed)
+    calls = sum((Fraction(policy.tiers[t].monthly_calls * n, len(days)) for t, n in by_tier.items()), Fraction(0))
+    minutes = sum((Fraction(policy.tiers[t].monthly_talk_minutes * n, len(days)) for t, n in by_tier.items()),
+                  Fraction(0))
     return MonthlyQuota(_round_half_up(calls), _round_half_up(minutes), len(assessed), len(days))
 
 
