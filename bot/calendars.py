@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date
 from functools import cache
 
@@ -15,15 +16,18 @@ WEEKDAYS = "weekdays"
 _YEARS = range(2000, 2061)
 
 
-def work_calendar(policy: Policy) -> WorkCalendar:
-    """The policy's calendar: official days off and make-up days, then the policy's own."""
+def work_calendar(policy: Policy, warn: Callable[[int], None] | None = None) -> WorkCalendar:
+    """The policy's calendar: official days off and make-up days, then the policy's own.
+
+    `warn(year)` is called once per year that has no official data yet.
+    """
     holidays, workdays, covered = _official(policy.calendar)
     policy_years = {d.year for d in policy.holidays | policy.working_days}
     return WorkCalendar(
         holidays=frozenset((holidays - policy.working_days) | policy.holidays),
         workdays=frozenset((workdays - policy.holidays) | policy.working_days),
         covered_years=None if covered is None else frozenset(covered | policy_years),
-        on_uncovered=_warn_uncovered,
+        on_uncovered=cache(warn or _log_uncovered),
     )
 
 
@@ -54,11 +58,5 @@ def _country(code: str) -> frozenset[date]:
     return frozenset(holidays.country_holidays(code, years=_YEARS))
 
 
-@cache
-def _warn_uncovered(year: int) -> None:
-    log.warning(
-        "no official holiday data for %s yet: counting Monday to Friday as working days. "
-        "Add the year's days off and make-up days to the policy (center.holidays, "
-        "center.working_days) or upgrade chinesecalendar once the State Council publishes them.",
-        year,
-    )
+def _log_uncovered(year: int) -> None:
+    log.warning("no official holiday data for %s: counting Monday to Friday as working days", year)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -9,8 +10,11 @@ from zoneinfo import ZoneInfo
 from bot.calendars import work_calendar
 from bot.policy import load_policy
 from bot.settings import Settings
+from messages.render import text
 from scoring.calendar import WorkCalendar
 from scoring.policy import Policy
+
+log = logging.getLogger("kpibot")
 
 
 @dataclass(frozen=True)
@@ -33,4 +37,8 @@ def open_center(settings: Settings) -> Center:
     """Load the policy and the calendar named by `settings`."""
     policy = load_policy(settings.policy_path)
     tz = ZoneInfo(settings.timezone or policy.timezone)
-    return Center(settings, policy, work_calendar(policy), tz)
+
+    def warn(year: int) -> None:
+        log.warning(text(settings.locale, "calendar.uncovered", year=year))
+
+    return Center(settings, policy, work_calendar(policy, warn), tz)

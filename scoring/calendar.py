@@ -6,7 +6,6 @@ import calendar as _stdlib_calendar
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import lru_cache
 
 
 @dataclass(frozen=True)
@@ -68,6 +67,7 @@ class WorkCalendar:
     weekend: frozenset[int] = frozenset({5, 6})
     covered_years: frozenset[int] | None = None
     on_uncovered: Callable[[int], None] | None = field(default=None, compare=False)
+    _months: dict[Month, tuple[date, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def is_working_day(self, day: date) -> bool:
         """True when `day` is a working day."""
@@ -86,7 +86,9 @@ class WorkCalendar:
 
     def month_working_days(self, month: Month) -> tuple[date, ...]:
         """The working days of `month` (memoised: it is asked for often)."""
-        return _month_working_days(self, month)
+        if month not in self._months:
+            self._months[month] = tuple(d for d in month.days() if self.is_working_day(d))
+        return self._months[month]
 
     def previous_working_day(self, day: date) -> date:
         """The last working day strictly before `day`."""
@@ -98,11 +100,6 @@ class WorkCalendar:
     def first_working_day(self, month: Month) -> date:
         """The first working day of `month`."""
         return self.month_working_days(month)[0]
-
-
-@lru_cache(maxsize=1024)
-def _month_working_days(cal: WorkCalendar, month: Month) -> tuple[date, ...]:
-    return tuple(d for d in month.days() if cal.is_working_day(d))
 
 
 def _span(start: date, end: date) -> Iterable[date]:

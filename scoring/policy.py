@@ -141,7 +141,9 @@ def _clock(value: Any, key: str) -> time:
     if isinstance(value, time):
         return value
     try:
-        return time.fromisoformat(_text(value, key))
+        if not isinstance(value, str):
+            raise ValueError
+        return time.fromisoformat(value.strip())
     except ValueError:
         raise _Invalid(key, "not_time", value=_shown(value)) from None
 
@@ -243,9 +245,10 @@ def _catalog(value: Any, key: str) -> dict[str, dict[str, Any]]:
         raise _Invalid(key, "not_table", value=_shown(value))
     items = {}
     for code, raw in value.items():
-        if not (code.isascii() and code.replace("_", "").isalnum() and len(code) <= 20):
+        if not (code.isascii() and code.replace("_", "").isalnum() and code == code.lower()
+                and len(code) <= 20):
             raise _Invalid(_join(key, code), "bad_code")
-        items[code.lower()] = _ITEM(raw, _join(key, code))
+        items[code] = _ITEM(raw, _join(key, code))
     return items
 
 

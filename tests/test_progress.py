@@ -1,0 +1,243 @@
+"""Progress against the quota: totals, attainment, shortfall, pace and percentages, a day
+and a month to date."""
+
+from __future__ import annotations
+
+from datetime import date
+from fractions import Fraction
+
+import pytest
+
+from scoring.calendar import Month
+from scoring.progress import (
+    Attainment,
+    Shortfall,
+    Totals,
+    attainment,
+    day_progress,
+    month_progress,
+    pace,
+    percent,
+    shortfall,
+)
+from scoring.quotas import ASSESSED, EXEMPT, NOT_EMPLOYED, REST_DAY, Agent, MonthlyQuota, Quota
+
+DAILY_VETERAN = Quota(60, 150)
+VETERAN = Agent("V1", hire_date=date(2020, 1, 1))
+
+
+def minutes(m: float) -> int:
+    return round(m * 60)
+
+
+# --- Totals -----------------------------------------------------------------------------
+
+
+def test_totals_add_up():
+    assert Totals(10, 600, 1) + Totals(5, 30, 2) == Totals(15, 630, 3)
+    assert Totals() == Totals(0, 0, 0)
+
+
+@pytest.mark.parametrize("seconds, whole", [(0, 0), (59, 0), (60, 1), (8999, 149), (9000, 150)])
+def test_talk_minutes_round_down(seconds, whole):
+    assert Totals(talk_seconds=seconds).talk_minutes == whole
+
+
+# --- attainment -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "totals, calls, talk, mean, met",
+    [
+        # 66/60 = 11/10 and 144/150 = 24/25; mean (110 % + 96 %) / 2 = 103 %; talk short
+        (Totals(66, minutes(144)), Fraction(11, 10), Fraction(24, 25), Fraction(103, 100), False),
+        (Totals(60, minutes(150)), Fraction(1), Fraction(1), Fraction(1), True),
+        (Totals(59, minutes(200)), Fraction(59, 60), Fraction(4, 3), Fraction(139, 120), False),
+        (Totals(60, minutes(150) - 1), Fraction(1), Fraction(8999, 9000), Fraction(17999, 18000),
+         False),
+        (Totals(0, 0), Fraction(0), Fraction(0), Fraction(0), False),
+        (Totals(90, minutes(225)), Fraction(3, 2), Fraction(3, 2), Fraction(3, 2), True),
+    ],
+    ids=["66-calls-144-min", "exactly-met", "calls-short", "one-second-short", "nothing",
+         "one-and-a-half"],
+)
+def test_attainment(totals, calls, talk, mean, met):
+    got = attainment(totals, DAILY_VETERAN)
+    assert got == Attainment(calls, talk, met)
+    assert got.mean == mean
+
+
+def test_attainment_of_an_empty_quota_is_none():
+    assert attainment(Totals(5, 600), Quota(0, 0)) is None
+    assert attainment(Totals(5, 600), Quota(10, 0)) is None
+
+
+# --- shortfall and pace ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "totals, missing",
+    [
+        (Totals(66, minutes(144)), Shortfall(0, 6)),
+        (Totals(40, minutes(100)), Shortfall(20, 50)),
+        (Totals(60, minutes(150) - 1), Shortfall(0, 1)),  # one second short: one minute
+        (Totals(60, minutes(149) + 1), Shortfall(0, 1)),  # 59 seconds short: one minute
+        (Totals(61, minutes(151)), Shortfall(0, 0)),
+    ],
+    ids=["66-calls-144-min", "both-short", "one-second", "fifty-nine-seconds", "over"],
+)
+def test_shortfall(totals, missing):
+    assert shortfall(totals, DAILY_VETERAN) == missing
+    assert shortfall(totals, DAILY_VETERAN).is_zero is (missing == Shortfall(0, 0))
+
+
+@pytest.mark.parametrize(
+    "totals, days_left, needed",
+    [
+        # 720 calls / 7 = 102.86 -> 103; 1800 min / 7 = 257.14 -> 258
+        (Totals(600, minutes(1500)), 7, Shortfall(103, 258)),
+        # 120 / 2 = 60; 300 min / 2 = 150
+        (Totals(1200, minutes(3000)), 2, Shortfall(60, 150)),
+        # calls done; 1 second missing over 3 days still needs a minute a day
+        (Totals(1320, minutes(3300) - 1), 3, Shortfall(0, 1)),
+        (Totals(1320, minutes(3300)), 5, None),  # done
+        (Totals(1400, minutes(3400)), 5, None),  # more than done
+        (Totals(600, minutes(1500)), 0, None),  # no day left
+    ],
+    ids=["seven-days", "two-days", "one-second", "done", "over", "no-day-left"],
+)
+def test_pace_rounds_up_per_remaining_day(totals, days_left, needed):
+    assert pace(totals, Quota(1320, 3300), days_left) == needed
+
+
+# --- percent ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "ratio, shown",
+    [
+        (Fraction(7, 8), 87.5),
+        (Fraction(1, 16), 6.3),  # 6.25 -> 6.3 (half up; round() would give 6.2)
+        (Fraction(5, 16), 31.3),  # 31.25 -> 31.3
+        (Fraction(1, 3), 33.3),
+        (Fraction(2, 3), 66.7),
+        (Fraction(103, 100), 103.0),
+        (Fraction(0), 0.0),
+        (Fraction(1), 100.0),
+        (Fraction(1999, 2000), 100.0),  # 99.95 -> 100.0
+    ],
+    ids=str,
+)
+def test_percent_rounds_half_up_to_one_decimal(ratio, shown):
+    assert percent(ratio) == shown
+
+
+# --- day_progress ---------------------------------------------------------------------
+
+NEW = Agent("N", hire_date=date(2026, 11, 11))
+
+
+def test_day_progress_assessed(policy, calendar):
+    got = day_progress(policy, calendar, VETERAN, date(2026, 11, 20), Totals(66, minutes(144)))
+    assert got.status == ASSESSED
+    assert got.tier.name == "veteran"
+    assert got.quota == Quota(60, 150)
+    assert got.attainment == Attainment(Fraction(11, 10), Fraction(24, 25), False)
+    assert got.shortfall == Shortfall(0, 6)
+    assert percent(got.attainment.mean) == 103.0
+
+
+def test_day_progress_new_hire_after_the_first_week(policy, calendar):
+    got = day_progress(policy, calendar, NEW, date(2026, 11, 18), Totals(50, minutes(100)))
+    assert (got.status, got.tier.name, got.quota) == (ASSESSED, "new_hire", Quota(50, 120))
+    assert got.attainment == Attainment(Fraction(1), Fraction(5, 6), False)
+    assert got.shortfall == Shortfall(0, 20)
+
+
+@pytest.mark.parametrize(
+    "agent, day, status, tier",
+    [
+        (NEW, date(2026, 11, 12), EXEMPT, "new_hire"),
+        (NEW, date(2026, 11, 10), NOT_EMPLOYED, "new_hire"),
+        (VETERAN, date(2026, 11, 21), REST_DAY, "veteran"),
+        (VETERAN, date(2026, 10, 1), REST_DAY, "veteran"),
+    ],
+    ids=["exempt", "before-hire", "saturday", "national-day"],
+)
+def test_day_progress_not_assessed(policy, calendar, agent, day, status, tier):
+    totals = Totals(12, minutes(30))
+    got = day_progress(policy, calendar, agent, day, totals)
+    assert (got.status, got.tier.name, got.totals) == (status, tier, totals)
+    assert (got.quota, got.attainment, got.shortfall) == (None, None, None)
+
+
+# --- month_progress -------------------------------------------------------------------
+
+
+def test_month_to_date_of_a_new_hire(policy, calendar):
+    # Hired Wed 11 Nov 2026; 11-17 Nov exempt. Quota: 9 assessed of 21 working days,
+    # 1100 × 9 / 21 -> 471 calls, 2640 × 9 / 21 -> 1131 minutes (see test_quotas).
+    by_day = {
+        date(2026, 10, 30): Totals(99, 9999, 9),  # another month
+        date(2026, 11, 12): Totals(30, 3600, 1),  # exempt: not counted
+        date(2026, 11, 17): Totals(40, 4000, 1),  # exempt: not counted
+        date(2026, 11, 18): Totals(52, 7500, 2),
+        date(2026, 11, 19): Totals(48, 7000, 0),
+        date(2026, 11, 20): Totals(55, 7800, 3),
+        date(2026, 11, 21): Totals(10, 600, 0),  # a Saturday's work counts
+        date(2026, 11, 23): Totals(70, 9000, 4),  # after `through`
+    }
+    got = month_progress(policy, calendar, NEW, Month(2026, 11), by_day, date(2026, 11, 21))
+    # 52 + 48 + 55 + 10 = 165 calls; 7500 + 7000 + 7800 + 600 = 22900 s; 2 + 0 + 3 + 0 members
+    assert got.totals == Totals(165, 22900, 5)
+    assert got.quota == MonthlyQuota(471, 1131, 9, 21)
+    assert got.attainment == Attainment(Fraction(165, 471), Fraction(22900, 1131 * 60), False)
+    # 471 - 165 = 306 calls; 1131 × 60 - 22900 = 44960 s = 749.33 min -> 750
+    assert got.shortfall == Shortfall(306, 750)
+    # assessed days after Sat 21 Nov: 23, 24, 25, 26, 27, 30 = 6
+    assert got.days_left == 6
+    assert got.days_assessed == 3  # 18, 19, 20 Nov
+    # 306 / 6 = 51 calls a day; 44960 s / 6 = 124.89 min -> 125
+    assert got.pace == Shortfall(51, 125)
+
+
+def test_a_closed_month_has_no_pace(policy, calendar):
+    month = Month(2026, 11)
+    by_day = {d: Totals(60, minutes(149)) for d in calendar.month_working_days(month)}
+    got = month_progress(policy, calendar, VETERAN, month, by_day, month.last)
+    # 21 × 60 = 1260 calls, 21 × 149 = 3129 minutes against 1320 / 3300
+    assert got.totals == Totals(1260, minutes(3129))
+    assert got.quota == MonthlyQuota(1320, 3300, 21, 21)
+    assert got.shortfall == Shortfall(60, 171)
+    assert (got.days_left, got.days_assessed, got.pace) == (0, 21, None)
+    assert got.attainment.met is False
+
+
+def test_quota_reached_early_has_no_pace(policy, calendar):
+    by_day = {date(2026, 11, 2): Totals(1400, minutes(3400))}
+    got = month_progress(policy, calendar, VETERAN, Month(2026, 11), by_day, date(2026, 11, 13))
+    assert got.shortfall == Shortfall(0, 0)
+    assert got.attainment.met is True
+    # 16-20, 23-27, 30 Nov = 11 days left; 2-6, 9-13 Nov = 10 assessed so far
+    assert (got.days_left, got.days_assessed, got.pace) == (11, 10, None)
+
+
+def test_month_to_date_on_a_holiday(policy, calendar):
+    # Through Wed 7 Oct 2026, the last day of National Day: no working day has passed yet.
+    by_day = {date(2026, 10, 3): Totals(20, minutes(50))}
+    got = month_progress(policy, calendar, VETERAN, Month(2026, 10), by_day, date(2026, 10, 7))
+    assert got.totals == Totals(20, minutes(50))
+    assert (got.days_left, got.days_assessed) == (18, 0)
+    # (1320 - 20) / 18 = 72.2 -> 73 calls; (3300 - 50) / 18 = 180.6 -> 181 minutes
+    assert got.pace == Shortfall(73, 181)
+
+
+def test_a_month_with_no_assessed_day(policy, calendar):
+    # Hired Fri 27 Nov 2026: the whole rest of November is the exempt week.
+    agent = Agent("N", hire_date=date(2026, 11, 27))
+    by_day = {date(2026, 11, 27): Totals(50, minutes(120))}
+    got = month_progress(policy, calendar, agent, Month(2026, 11), by_day, date(2026, 11, 30))
+    assert got.totals == Totals()
+    assert got.quota == MonthlyQuota(0, 0, 0, 21)
+    assert (got.attainment, got.pace, got.days_left, got.days_assessed) == (None, None, 0, 0)
+    assert got.shortfall == Shortfall(0, 0)
