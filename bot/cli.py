@@ -203,16 +203,7 @@ def _section(title: str) -> None:
 
 
 def _print_report(report: ImportReport, file: str, locale: str) -> int:
-    name = Path(file).name
-    if report.kind == "cdr":
-        days = report.added + report.updated + report.unchanged
-        print(text(locale, "import.summary_cdr", file=name, read=report.read, days=days,
-                   added=report.added, updated=report.updated, unchanged=report.unchanged))
-    else:
-        print(text(locale, "import.summary", file=name, read=report.read, added=report.added,
-                   updated=report.updated, unchanged=report.unchanged))
-    if report.ignored:
-        print(text(locale, "import.ignored", columns=", ".join(report.ignored)))
+    print(render("import_report", locale, report=report, file=Path(file).name), end="")
     return 0
 
 

@@ -47,6 +47,7 @@ CDR = (
 )
 FORMATS = {"daily": DAILY, "cdr": CDR}
 MINUTES_A_DAY = 24 * 60
+MOST_A_DAY = 100_000  # calls, members or leads in one day: more is a broken export
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def read_cells(rows: RowCheck, line: int, cells: list[Any], parsers: dict[str, C
     for name, parse in parsers.items():
         raw = cell(rows.table, cells, name)
         try:
-            values[name] = None if raw is None else parse(raw, name)
+            values[name] = None if raw is None else parse(raw, rows.table.headers.get(name, name))
         except CellError as err:
             rows.bad[line].append(err)
     return None if line in rows.bad else values
@@ -112,7 +113,7 @@ def read_cells(rows: RowCheck, line: int, cells: list[Any], parsers: dict[str, C
 def require_cells(rows: RowCheck, line: int, values: dict[str, Any], names: tuple[str, ...]) -> bool:
     missing = [n for n in names if values.get(n) is None]
     for name in missing:
-        rows.reject(line, "empty", column=name)
+        rows.reject(line, "empty", column=rows.table.headers.get(name, name))
     return not missing
 
 
@@ -150,10 +151,13 @@ def _check_day(rows: RowCheck, line: int, agent: Agent, day: date, today: date) 
 
 
 def _daily_rows(rows: RowCheck, agents: dict[str, Agent], center: Center, today: date) -> dict:
+    def count(value, column):
+        return parse_whole(value, column, MOST_A_DAY)
+
     parsers = {
         "date": parse_date, "employee_id": lambda v, c: str(v).strip(),
-        "calls": parse_whole, "talk_minutes": lambda v, c: parse_amount(v, c, MINUTES_A_DAY),
-        "members": parse_whole, "leads_assigned": parse_whole, "leads_contacted": parse_whole,
+        "calls": count, "talk_minutes": lambda v, c: parse_amount(v, c, MINUTES_A_DAY),
+        "members": count, "leads_assigned": count, "leads_contacted": count,
     }
     days: dict[tuple[int, date], dict[str, Any]] = {}
     first_line: dict[tuple[int, date], int] = {}
@@ -203,6 +207,9 @@ def _cdr_rows(rows: RowCheck, agents: dict[str, Agent], center: Center, today: d
         day = days.setdefault((agent.id, started.date()), {"calls": 0, "talk_seconds": 0})
         day["calls"] += 1
         day["talk_seconds"] += values["talk_seconds"]
+        if day["talk_seconds"] > MINUTES_A_DAY * 60 >= day["talk_seconds"] - values["talk_seconds"]:
+            rows.reject(line, "day_over_24h", employee_id=agent.employee_id,
+                        day=started.date().isoformat())
     return days
 
 

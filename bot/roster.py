@@ -69,20 +69,22 @@ def _parsers(policy: Policy) -> dict[str, Any]:
     tiers = {name: name for name in policy.tiers} | {"新人": "new_hire", "老人": "veteran"}
     for name, tier in policy.tiers.items():
         tiers |= {tier.label.en.lower(): name, tier.label.zh: name}
-    text = lambda v, c: _text(v, c)  # noqa: E731
+    def text(most: int):
+        return lambda v, c: _text(v, c, most)
+
     return {
-        "employee_id": text, "name": text, "team": text,
+        "employee_id": text(50), "name": text(100), "team": text(100),
         "role": lambda v, c: parse_choice(v, c, ROLES),
         "hire_date": parse_date, "leave_date": parse_date,
         "tier": lambda v, c: parse_choice(v, c, tiers),
-        "slack_user_id": text, "wecom_user_id": text, "email": _email,
+        "slack_user_id": text(50), "wecom_user_id": text(100), "email": _email,
         "locale": lambda v, c: parse_choice(v, c, LOCALES),
         "lead_of": lambda v, c: [n.strip() for n in _SEPARATORS.split(str(v)) if n.strip()],
         "active": lambda v, c: parse_choice(v, c, ACTIVE) == "yes",
     }
 
 
-def _text(value: Any, column: str, most: int = 100) -> str:
+def _text(value: Any, column: str, most: int) -> str:
     text = str(value).strip()
     if len(text) > most:
         raise CellError("too_long", column=column, most=most)
@@ -121,10 +123,11 @@ def _check_across_rows(rows: RowCheck, agents: dict[str, Agent], teams: set[str]
             key = (column, values[column])
             if values[column] is None:
                 continue
+            header = rows.table.headers.get(column, column)
             if key in first:
-                rows.reject(line, "duplicate_value", column=column, value=values[column], other=first[key])
+                rows.reject(line, "duplicate_value", column=header, value=values[column], other=first[key])
             elif holders.get(key, values["employee_id"]) != values["employee_id"]:
-                rows.reject(line, "taken", column=column, value=values[column], holder=holders[key])
+                rows.reject(line, "taken", column=header, value=values[column], holder=holders[key])
             first.setdefault(key, line)
         for name in values["lead_of"] or []:
             if name not in teams:
@@ -138,56 +141,60 @@ def _write(session: Session, rows: RowCheck, agents: dict[str, Agent], teams: di
         teams[name] = Team(name=name)
         session.add(teams[name])
     session.flush()
-    _release_moved_ids(session, rows, agents, present)
-    added: set[str] = set()
-    changed: set[str] = set()
-    for _, values in rows.good:
-        fields = {"name": values["name"], "team_id": teams[values["team"]].id, "role": values["role"],
-                  "hire_date": values["hire_date"]}
-        fields |= {c: values[c] for c in ROSTER_OPTIONAL if c in present}
-        if "active" in present:
-            fields["active"] = values["active"] is not False
-        agent = agents.get(values["employee_id"])
-        if agent is None:
-            agents[values["employee_id"]] = Agent(employee_id=values["employee_id"], **fields)
-            session.add(agents[values["employee_id"]])
-            added.add(values["employee_id"])
-            continue
-        if any(getattr(agent, k) != v for k, v in fields.items()):
-            changed.add(agent.employee_id)
-            for k, v in fields.items():
-                setattr(agent, k, v)
+    wanted = {values["employee_id"]: _fields(values, teams, present) for _, values in rows.good}
+    added = set(wanted) - set(agents)
+    changed = {e for e in set(wanted) - added
+               if any(getattr(agents[e], k) != v for k, v in wanted[e].items())}
+    old_teams = {e: agents[e].team_id for e in changed}
+    _release_moved_ids(session, {e: wanted[e] for e in changed}, agents)
+    for employee_id in added:
+        agents[employee_id] = Agent(employee_id=employee_id, **wanted[employee_id])
+        session.add(agents[employee_id])
+    for employee_id in changed:
+        for k, v in wanted[employee_id].items():
+            setattr(agents[employee_id], k, v)
     session.flush()
-    changed |= _write_leads(session, rows, agents, teams)
+    changed |= _write_leads(session, rows, agents, teams, old_teams)
     report.added, report.updated = len(added), len(changed - added)
     report.unchanged = len(rows.good) - report.added - report.updated
 
 
-def _release_moved_ids(session: Session, rows: RowCheck, agents: dict[str, Agent],
-                       present: set[str]) -> None:
+def _fields(values: dict[str, Any], teams: dict[str, Team], present: set[str]) -> dict[str, Any]:
+    """The agent's columns as the file has them (absent optional columns are left out)."""
+    fields = {"name": values["name"], "team_id": teams[values["team"]].id, "role": values["role"],
+              "hire_date": values["hire_date"]}
+    fields |= {c: values[c] for c in ROSTER_OPTIONAL if c in present}
+    if "active" in present:
+        fields["active"] = values["active"] is not False
+    return fields
+
+
+def _release_moved_ids(session: Session, changes: dict[str, dict[str, Any]],
+                       agents: dict[str, Agent]) -> None:
     """Clear chat IDs that move between agents first, so the unique columns never clash mid-write."""
     moving = False
-    for _, values in rows.good:
-        agent = agents.get(values["employee_id"])
+    for employee_id, fields in changes.items():
         for column in UNIQUE_IDS:
-            if agent is not None and column in present and getattr(agent, column) != values[column]:
-                setattr(agent, column, None)
+            if column in fields and getattr(agents[employee_id], column) != fields[column]:
+                setattr(agents[employee_id], column, None)
                 moving = True
     if moving:
         session.flush()
 
 
-def _write_leads(session: Session, rows: RowCheck, agents: dict[str, Agent],
-                 teams: dict[str, Team]) -> set[str]:
+def _write_leads(session: Session, rows: RowCheck, agents: dict[str, Agent], teams: dict[str, Team],
+                 old_teams: dict[str, int]) -> set[str]:
     """Set who leads which team; returns the employee IDs whose teams changed."""
     led: dict[int, set[int]] = {}
     for row in session.exec(select(TeamLead)).all():
         led.setdefault(row.agent_id, set()).add(row.team_id)
+    has_column = "lead_of" in rows.table.columns
     changed = set()
     for _, values in rows.good:
         agent = agents[values["employee_id"]]
         now = led.get(agent.id, set())
-        wanted = _wanted_teams(values, "lead_of" in rows.table.columns, now, teams)
+        wanted = _wanted_teams(values, teams, now if not has_column else None,
+                               old_teams.get(agent.employee_id))
         if wanted == now:
             continue
         for team_id in now - wanted:
@@ -197,12 +204,14 @@ def _write_leads(session: Session, rows: RowCheck, agents: dict[str, Agent],
     return changed
 
 
-def _wanted_teams(values: dict[str, Any], has_column: bool, now: set[int],
-                  teams: dict[str, Team]) -> set[int]:
+def _wanted_teams(values: dict[str, Any], teams: dict[str, Team], kept: set[int] | None,
+                  old_team: int | None) -> set[int]:
+    """The teams lead_of names. Without a lead_of column (`kept` is what the database has),
+    what was there stays; either way a lead leads their own team, and agents lead none."""
+    own = teams[values["team"]].id
     if values["role"] == "agent":
         return set()
     if values["lead_of"]:
         return {teams[name].id for name in values["lead_of"]}
-    if has_column or not now:
-        return {teams[values["team"]].id} if values["role"] == "lead" else set()
-    return now
+    kept = (kept or set()) - {old_team}
+    return kept | {own} if values["role"] == "lead" else kept

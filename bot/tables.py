@@ -20,6 +20,9 @@ from zoneinfo import ZoneInfo
 from scoring.problems import Problem
 
 
+HEADER_SEARCH = 10  # rows at the top of a file that may hold the header
+
+
 class FileProblem(Problem):
     """The file as a whole cannot be imported (unreadable, empty, columns missing)."""
 
@@ -38,6 +41,7 @@ class Column:
 @dataclass(frozen=True)
 class Table:
     columns: dict[str, int]  # field -> index in each row
+    headers: dict[str, str]  # field -> its header as the file writes it
     ignored: list[str]  # headers that name no known column
     rows: list[tuple[int, list[Any]]]  # (line number, cells)
 
@@ -48,16 +52,27 @@ def read_table(path: str | Path, columns: tuple[Column, ...]) -> Table:
     if not path.is_file():
         raise FileProblem("import.no_file", file=str(path))
     lines = _xlsx_lines(path) if path.suffix.lower() in (".xlsx", ".xlsm") else _csv_lines(path)
-    header = next(lines, None)
-    if header is None:
+    rows = [(n, cells) for n, cells in lines if not all(_blank(c) for c in cells)]
+    if not rows:
         raise FileProblem("import.empty", file=path.name)
-    mapped, ignored = _map_header(header[1], columns)
+    at, (mapped, ignored) = _find_header(rows, columns)
     missing = [c for c in columns if c.required and c.field not in mapped]
     if missing:
         raise FileProblem("import.missing_columns", file=path.name,
                           columns=", ".join(f"{c.field} ({c.names[0]})" for c in missing))
-    rows = [(n, cells) for n, cells in lines if not all(_blank(c) for c in cells)]
-    return Table(mapped, ignored, rows)
+    headers = {field: str(rows[at][1][index]).strip() for field, index in mapped.items()}
+    return Table(mapped, headers, ignored, rows[at + 1:])
+
+
+def _find_header(rows: list[tuple[int, list[Any]]], columns: tuple[Column, ...]):
+    """The header row: the first of the top rows naming every required column (exports often
+    put a title above it), else the first row."""
+    required = {c.field for c in columns if c.required}
+    for at, (_, cells) in enumerate(rows[:HEADER_SEARCH]):
+        mapped = _map_header(cells, columns)
+        if required <= set(mapped[0]):
+            return at, mapped
+    return 0, _map_header(rows[0][1], columns)
 
 
 def _csv_lines(path: Path) -> Iterator[tuple[int, list[Any]]]:
@@ -75,8 +90,10 @@ def _csv_lines(path: Path) -> Iterator[tuple[int, list[Any]]]:
     first = text.split("\n", 1)[0]
     delimiter = "\t" if first.count("\t") > first.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    ended = 0
     for cells in reader:
-        yield reader.line_num, cells
+        yield ended + 1, cells  # where the record starts, even when a quoted cell spans lines
+        ended = reader.line_num
 
 
 def _xlsx_lines(path: Path) -> Iterator[tuple[int, list[Any]]]:

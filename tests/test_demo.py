@@ -53,7 +53,7 @@ def test_the_sample_center_is_in_a_local_sqlite_file(demo):
 def test_it_speaks_chinese(tmp_path):
     done = run_demo(tmp_path, "--date", "2026-11-20", locale="zh-CN")
     assert done.returncode == 0
-    assert "== 月末排行榜 ==" in done.stdout and "2026年10月排行榜(按达成率)" in done.stdout
+    assert "== 月末排行榜 ==" in done.stdout and "2026年10月排行榜（按达成率）" in done.stdout
 
 
 def test_running_it_again_starts_afresh(demo):
