@@ -54,6 +54,9 @@ def main(argv: list[str] | None = None) -> int:
                           reason=str(err.orig).strip().splitlines()[0]))
     except KeyboardInterrupt:
         return _fail(text(locale, "cli.interrupted"), code=130)
+    except BrokenPipeError:  # the reader (say `| head`) has gone: stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 def _fail(message: str, code: int = 1) -> int:

@@ -60,3 +60,10 @@ def test_running_it_again_starts_afresh(demo):
     tmp_path, first = demo
     again = run_demo(tmp_path, "--date", "2026-11-20")
     assert again.stdout == first.stdout
+
+
+def test_a_reader_that_stops_early_is_no_error(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KPIBOT_", "DATABASE_URL"))}
+    done = subprocess.run(f"{sys.executable} -m bot demo --date 2026-11-20 | head -1", shell=True,
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert done.stdout.startswith("Sample center:") and done.stderr == ""
