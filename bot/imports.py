@@ -97,24 +97,23 @@ class RowCheck:
         if self.bad:
             raise ImportRejected(path.name, [BadRow(n, p) for n, p in sorted(self.bad.items())])
 
-
-def read_cells(rows: RowCheck, line: int, cells: list[Any], parsers: dict[str, Callable]) -> dict | None:
-    """Parse each present cell; None (and the row marked bad) when any fails."""
-    values: dict[str, Any] = {}
-    for name, parse in parsers.items():
-        raw = cell(rows.table, cells, name)
-        try:
-            values[name] = None if raw is None else parse(raw, rows.table.headers.get(name, name))
-        except CellError as err:
-            rows.bad[line].append(err)
-    return None if line in rows.bad else values
-
-
-def require_cells(rows: RowCheck, line: int, values: dict[str, Any], names: tuple[str, ...]) -> bool:
-    missing = [n for n in names if values.get(n) is None]
-    for name in missing:
-        rows.reject(line, "empty", column=rows.table.headers.get(name, name))
-    return not missing
+    def read(self, line: int, cells: list[Any], parsers: dict[str, Callable],
+             required: tuple[str, ...]) -> dict | None:
+        """Parse each present cell; None (and the row marked bad) when any fails or a required
+        one is empty. Reasons name the column as the file's header does."""
+        values: dict[str, Any] = {}
+        failed = set()
+        for name, parse in parsers.items():
+            raw = cell(self.table, cells, name)
+            try:
+                values[name] = None if raw is None else parse(raw, self.table.headers.get(name, name))
+            except CellError as err:
+                self.reject(line, err.code, **err.fields)
+                failed.add(name)
+        for name in required:
+            if values.get(name) is None and name not in failed:
+                self.reject(line, "empty", column=self.table.headers[name])
+        return None if line in self.bad else values
 
 
 # --- stats --------------------------------------------------------------------------------
@@ -162,8 +161,8 @@ def _daily_rows(rows: RowCheck, agents: dict[str, Agent], center: Center, today:
     days: dict[tuple[int, date], dict[str, Any]] = {}
     first_line: dict[tuple[int, date], int] = {}
     for line, cells in rows.each():
-        values = read_cells(rows, line, cells, parsers)
-        if values is None or not require_cells(rows, line, values, ("date", "employee_id", "calls", "talk_minutes")):
+        values = rows.read(line, cells, parsers, ("date", "employee_id", "calls", "talk_minutes"))
+        if values is None:
             continue
         agent = _known_agent(rows, line, agents, values["employee_id"])
         if agent is None:
@@ -192,8 +191,8 @@ def _cdr_rows(rows: RowCheck, agents: dict[str, Agent], center: Center, today: d
     days: dict[tuple[int, date], dict[str, Any]] = {}
     first_line: dict[tuple[int, datetime], int] = {}
     for line, cells in rows.each():
-        values = read_cells(rows, line, cells, parsers)
-        if values is None or not require_cells(rows, line, values, tuple(parsers)):
+        values = rows.read(line, cells, parsers, tuple(parsers))
+        if values is None:
             continue
         agent = _known_agent(rows, line, agents, values["employee_id"])
         if agent is None:

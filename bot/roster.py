@@ -13,7 +13,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from bot.center import Center
-from bot.imports import EMPLOYEE_ID, ImportReport, Progress, RowCheck, read_cells, require_cells
+from bot.imports import EMPLOYEE_ID, ImportReport, Progress, RowCheck
 from bot.models import Agent, Team, TeamLead
 from bot.tables import Column, CellError, parse_choice, parse_date, read_table
 from scoring.policy import Policy
@@ -101,8 +101,8 @@ def _email(value: Any, column: str) -> str:
 def _read_rows(rows: RowCheck, policy: Policy) -> None:
     parsers = _parsers(policy)
     for line, cells in rows.each():
-        values = read_cells(rows, line, cells, parsers)
-        if values is None or not require_cells(rows, line, values, ("employee_id", "name", "team", "role", "hire_date")):
+        values = rows.read(line, cells, parsers, ("employee_id", "name", "team", "role", "hire_date"))
+        if values is None:
             continue
         if values["leave_date"] and values["leave_date"] < values["hire_date"]:
             rows.reject(line, "leave_before_hire")

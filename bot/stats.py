@@ -35,7 +35,7 @@ def stats_view(*, session: Session, center: Center, agent: Agent, day: date) -> 
     standing = standings.all.get(agent.employee_id)
     if standing is None:
         raise NoQuotaError(agent.employee_id)
-    totals = store.day_totals(session=session, day=day).get(agent.id, Totals())
+    totals = store.day_totals(session=session, day=day, agent_id=agent.id).get(agent.id, Totals())
     progress = day_progress(center.policy, center.calendar, store.as_rules_agent(agent), day, totals)
     return StatsView(standing, progress, standings.place_of(agent.employee_id),
                      len(standings.places), standings.metric)

@@ -47,14 +47,12 @@ def days_by_agent(*, session: Session, start: date, end: date) -> dict[int, dict
     return found
 
 
-def day_totals(*, session: Session, day: date) -> dict[int, Totals]:
-    """Every agent's totals on `day`."""
-    rows = session.exec(select(DailyStat).where(DailyStat.day == day)).all()
-    return {row.agent_id: _totals(row) for row in rows}
-
-
-def _totals(row: DailyStat) -> Totals:
-    return Totals(row.calls, row.talk_seconds, row.members or 0)
+def day_totals(*, session: Session, day: date, agent_id: int | None = None) -> dict[int, Totals]:
+    """Every agent's totals on `day` (or only `agent_id`'s)."""
+    query = select(DailyStat).where(DailyStat.day == day)
+    if agent_id is not None:
+        query = query.where(DailyStat.agent_id == agent_id)
+    return {r.agent_id: Totals(r.calls, r.talk_seconds, r.members or 0) for r in session.exec(query)}
 
 
 def ledger_entries(*, session: Session, month: Month, agent_id: int | None = None
@@ -90,17 +88,3 @@ def assessed_agents(*, session: Session, month: Month) -> list[Agent]:
         .where(or_(Agent.active, Agent.leave_date.is_not(None)))
         .order_by(Agent.employee_id)
     ).all())
-
-
-def agents_of_teams(*, session: Session, team_ids: list[int]) -> list[Agent]:
-    """Active agents (role agent) of these teams, by employee ID."""
-    return list(session.exec(
-        select(Agent).where(Agent.team_id.in_(team_ids), Agent.role == "agent", Agent.active)
-        .order_by(Agent.employee_id)
-    ).all())
-
-
-def names_by_id(*, session: Session, ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return dict(session.exec(select(Agent.id, Agent.name).where(Agent.id.in_(ids))).all())
