@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Callable
@@ -23,6 +24,7 @@ from bot.demo import build_demo
 from bot.imports import ImportRejected, ImportReport, Progress, import_stats
 from bot.morning import nudges, team_digests
 from bot.roster import import_roster
+from bot.serve import build_bot
 from bot.settings import Settings, load_settings
 from bot.standings import month_standings
 from bot.stats import NoQuotaError, stats_view
@@ -95,6 +97,10 @@ def _parser(locale: str) -> argparse.ArgumentParser:
     show.add_argument("--locale", choices=LOCALES, help=say("locale"))
     show.set_defaults(command=stats_show)
 
+    serve = commands.add_parser("serve", help=say("serve"))
+    serve.add_argument("--no-scheduler", action="store_true", help=say("no_scheduler"))
+    serve.set_defaults(command=serve_command)
+
     demo = commands.add_parser("demo", help=say("demo"))
     demo.add_argument("--db", default="kpibot-demo.db", metavar="PATH", help=say("demo_db"))
     demo.add_argument("--date", metavar="YYYY-MM-DD", help=say("demo_date"))
@@ -144,6 +150,18 @@ def stats_show(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def serve_command(args: argparse.Namespace, settings: Settings) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    bot = build_bot(settings)
+    try:
+        bot.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        bot.close()
+    return 0
+
+
 def demo_command(args: argparse.Namespace, settings: Settings) -> int:
     path = Path(args.db)
     for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
@@ -164,8 +182,8 @@ def demo_command(args: argparse.Namespace, settings: Settings) -> int:
                       day=day.isoformat()))
         print(render("morning_nudge", locale, n=nudge), end="")
         _section(text(locale, "demo.digest", name=demo.leads[0].name))
-        for digest in team_digests(session=session, center=center, lead=demo.leads[0], today=day,
-                                   nudges=round_):
+        for digest in team_digests(session=session, lead=demo.leads[0], days=round_,
+                                   day=center.calendar.previous_working_day(day)):
             print(render("lead_digest", locale, d=digest), end="")
         last_month = Month.of(day).previous()
         standings = month_standings(session=session, center=center, month=last_month,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 ROLES = ("agent", "lead", "manager", "admin")
@@ -30,6 +30,7 @@ class Agent(SQLModel, table=True):
     leave_date: date | None = None
     tier: str | None = Field(default=None, max_length=50)  # overrides the tenure rule
     slack_user_id: str | None = Field(default=None, max_length=50, unique=True)
+    slack_dm_channel: str | None = Field(default=None, max_length=50)  # remembered: opening one is rate-limited
     wecom_user_id: str | None = Field(default=None, max_length=100, unique=True)
     email: str | None = Field(default=None, max_length=200, index=True)
     locale: str | None = Field(default=None, max_length=10)
@@ -80,9 +81,11 @@ class Delivery(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)  # e.g. morning:2026-11-23:A001
-    recipient: str = Field(max_length=100)
-    status: str = Field(default="pending", max_length=20)  # pending, sent, failed
+    recipient: str = Field(max_length=100)  # an employee ID, or #channel
+    payload: str = Field(sa_column=Column(Text, nullable=False))  # the message as JSON
+    status: str = Field(default="pending", max_length=20, index=True)  # pending, sending, sent, failed
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
+    claimed_at: datetime | None = None
     sent_at: datetime | None = None

@@ -1,4 +1,4 @@
-"""The morning round's contents: each agent's nudge and each lead's team digest."""
+"""Each agent's day and each team's digest: the morning round's contents, and /teamstats."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from bot.center import Center
 from bot.models import Agent
 from bot.standings import Standing, month_standings
 from scoring.calendar import Month
+from scoring.permissions import visible_teams
 from scoring.progress import DayProgress, Totals, day_progress
 from scoring.quotas import ASSESSED, EXEMPT, NOT_EMPLOYED
 
@@ -40,20 +41,26 @@ class TeamDigest:
 
 
 def nudges(*, session: Session, center: Center, today: date) -> dict[str, Nudge]:
-    """Every employed agent's nudge for the morning of `today`, by employee ID."""
-    report_day = center.calendar.previous_working_day(today)
-    standings = month_standings(session=session, center=center, month=Month.of(today),
-                                through=today - timedelta(days=1))
-    reported = store.day_totals(session=session, day=report_day)
+    """Every employed agent's nudge for the morning of `today`: the last working day, and the
+    month up to yesterday. By employee ID."""
+    return agent_days(session=session, center=center, day=center.calendar.previous_working_day(today),
+                      month=Month.of(today), through=today - timedelta(days=1), today=today)
+
+
+def agent_days(*, session: Session, center: Center, day: date, month: Month, through: date,
+               today: date) -> dict[str, Nudge]:
+    """Every employed agent's `day`, with `month` up to `through`. By employee ID."""
+    standings = month_standings(session=session, center=center, month=month, through=through)
+    reported = store.day_totals(session=session, day=day)
     found = {}
     for employee_id, standing in standings.all.items():
         agent = standing.agent
         if not agent.active or agent.hire_date > today:
             continue
         rules_agent = store.as_rules_agent(agent)
-        day = day_progress(center.policy, center.calendar, rules_agent, report_day,
-                           reported.get(agent.id, Totals()))
-        found[employee_id] = Nudge(standing, today, day, agent.id in reported,
+        progress = day_progress(center.policy, center.calendar, rules_agent, day,
+                                reported.get(agent.id, Totals()))
+        found[employee_id] = Nudge(standing, today, progress, agent.id in reported,
                                    _quota_starts(center, agent, today))
     return found
 
@@ -67,15 +74,23 @@ def _quota_starts(center: Center, agent: Agent, today: date) -> date | None:
     return first
 
 
-def team_digests(*, session: Session, center: Center, lead: Agent, today: date,
-                 nudges: dict[str, Nudge]) -> list[TeamDigest]:
-    """One digest per team `lead` leads (every team for managers and admins)."""
+def team_digests(*, session: Session, lead: Agent, day: date,
+                 days: dict[str, Nudge]) -> list[TeamDigest] | None:
+    """One digest of `day` per team `lead` may see: the teams they lead, every team for managers
+    and admins. None for agents."""
     names = store.team_names(session=session)
-    team_ids = list(names) if lead.role in ("manager", "admin") else \
-        store.led_team_ids(session=session, agent=lead)
-    day = center.calendar.previous_working_day(today)
-    return [_digest(names[t], day, [n for n in nudges.values() if n.agent.team_id == t])
+    team_ids = visible_teams(store.person(session=session, agent=lead), names)
+    if team_ids is None:
+        return None
+    return [_digest(names[t], day, [n for n in days.values() if n.agent.team_id == t])
             for t in sorted(team_ids, key=lambda t: names[t])]
+
+
+def teamstats(*, session: Session, center: Center, actor: Agent, day: date) -> list[TeamDigest] | None:
+    """/teamstats: `day` for the teams `actor` may see, with the month up to that day."""
+    views = agent_days(session=session, center=center, day=day, month=Month.of(day), through=day,
+                       today=day)
+    return team_digests(session=session, lead=actor, day=day, days=views)
 
 
 def _digest(team: str, day: date, members: list[Nudge]) -> TeamDigest:

@@ -96,6 +96,21 @@ def _check(settings: Settings) -> None:
                             value=settings.policy_path)
 
 
+def check_slack(settings: Settings) -> None:
+    """kpibot serve on Slack: a bot token, and a signing secret (HTTP) or an app token (Socket Mode)."""
+    token, app_token = settings.slack_bot_token, settings.slack_app_token
+    if not token:
+        raise SettingsError("settings.slack_token_missing", variable="SLACK_BOT_TOKEN")
+    if not token.startswith("xoxb-"):
+        raise SettingsError("settings.not_bot_token", variable="SLACK_BOT_TOKEN", value=token[:5] + "…")
+    if app_token and not app_token.startswith("xapp-"):
+        raise SettingsError("settings.not_app_token", variable="SLACK_APP_TOKEN", value=app_token[:5] + "…")
+    if not app_token and not settings.slack_signing_secret:
+        raise SettingsError("settings.signing_secret_missing", variable="SLACK_SIGNING_SECRET")
+    if not settings.slack_api_url.startswith(("http://", "https://")):
+        raise SettingsError("settings.bad_api_url", variable="SLACK_API_URL", value=settings.slack_api_url)
+
+
 def check_timezone(name: str, where: str) -> ZoneInfo:
     """The zone called `name`; SettingsError naming `where` when there is none."""
     try:

@@ -13,13 +13,16 @@ from bot.models import Agent
 from bot.standings import Standing, month_standings
 from scoring.calendar import Month
 from scoring.leaderboard import Place
+from scoring.policy import Tier
 from scoring.progress import DayProgress, Totals, day_progress
+from scoring.quotas import tier_on
 
 
 @dataclass(frozen=True)
 class StatsView:
     standing: Standing
-    day: DayProgress
+    tier: Tier  # on the last day shown
+    day: DayProgress | None  # None when a whole month is asked for
     place: Place[Standing] | None
     ranked: int  # how many agents are ranked
     metric: str
@@ -29,13 +32,20 @@ class NoQuotaError(LookupError):
     """The person is not assessed (a lead, manager or admin), or not in the month."""
 
 
-def stats_view(*, session: Session, center: Center, agent: Agent, day: date) -> StatsView:
-    """The agent's `day` and their month up to it."""
-    standings = month_standings(session=session, center=center, month=Month.of(day), through=day)
+def stats_view(*, session: Session, center: Center, agent: Agent, day: date | None = None,
+               month: Month | None = None, today: date | None = None) -> StatsView:
+    """The agent's `day` and their month up to it; or, given a `month`, that month up to
+    `today` (or to its end, once it is over)."""
+    month = month or Month.of(day)
+    through = day or min(month.last, today or month.last)
+    standings = month_standings(session=session, center=center, month=month, through=through)
     standing = standings.all.get(agent.employee_id)
     if standing is None:
         raise NoQuotaError(agent.employee_id)
-    totals = store.day_totals(session=session, day=day, agent_id=agent.id).get(agent.id, Totals())
-    progress = day_progress(center.policy, center.calendar, store.as_rules_agent(agent), day, totals)
-    return StatsView(standing, progress, standings.place_of(agent.employee_id),
-                     len(standings.places), standings.metric)
+    rules_agent = store.as_rules_agent(agent)
+    progress = None
+    if day is not None:
+        totals = store.day_totals(session=session, day=day, agent_id=agent.id).get(agent.id, Totals())
+        progress = day_progress(center.policy, center.calendar, rules_agent, day, totals)
+    return StatsView(standing, tier_on(center.policy, rules_agent, through), progress,
+                     standings.place_of(agent.employee_id), len(standings.places), standings.metric)

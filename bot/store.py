@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from bot.models import Agent, DailyStat, LedgerEntry, Team, TeamLead
-from scoring import quotas
+from scoring import permissions, quotas
 from scoring.calendar import Month
 from scoring.ledger import Entry
 from scoring.progress import Totals
@@ -18,6 +18,27 @@ from scoring.progress import Totals
 
 def agent_by_employee_id(*, session: Session, employee_id: str) -> Agent | None:
     return session.exec(select(Agent).where(Agent.employee_id == employee_id.strip())).first()
+
+
+def agent_by_slack_id(*, session: Session, user_id: str) -> Agent | None:
+    return session.exec(select(Agent).where(Agent.slack_user_id == user_id)).first()
+
+
+def agent_by_email(*, session: Session, email: str) -> Agent | None:
+    """The agent with this email, compared without case."""
+    return session.exec(select(Agent).where(func.lower(Agent.email) == email.strip().lower())).first()
+
+
+def person(*, session: Session, agent: Agent) -> permissions.Person:
+    """What the permission rules need of `agent`."""
+    return permissions.Person(agent.id, agent.role, agent.team_id,
+                              frozenset(led_team_ids(session=session, agent=agent)))
+
+
+def contacts(*, session: Session) -> list[Agent]:
+    """Whom to ask about the roster: active managers and admins, by name."""
+    return list(session.exec(select(Agent).where(Agent.role.in_(("manager", "admin")), Agent.active)
+                             .order_by(Agent.name)).all())
 
 
 def team_names(*, session: Session) -> dict[int, str]:

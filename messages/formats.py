@@ -35,6 +35,15 @@ def signed(points: int) -> str:
     return f"{points:+d}" if points else "0"
 
 
+def mrkdwn(value: str, bold_first: bool = False) -> str:
+    """Plain text made safe for Slack mrkdwn (&, <, > escaped); optionally the first line bold."""
+    safe = str(value).strip("\n").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if not bold_first or not safe:
+        return safe
+    first, _, rest = safe.partition("\n")
+    return f"*{first}*" + (f"\n{rest}" if rest else "")
+
+
 def vocabulary(words: dict[str, Any]) -> tuple[dict[str, Callable], dict[str, Callable]]:
     """The jinja2 filters and globals of one locale; `words` is its catalogue."""
     weekdays, months = words["date.weekdays"], words["date.months"]
@@ -73,5 +82,6 @@ def vocabulary(words: dict[str, Any]) -> tuple[dict[str, Callable], dict[str, Ca
         return number(int(value))
 
     filters = {"num": number, "pct": pct, "bar": bar, "signed": signed, "day": day,
-               "short_day": short_day, "month": month, "count": count, "names": names}
+               "short_day": short_day, "month": month, "count": count, "names": names,
+               "mrkdwn": mrkdwn}
     return filters, {"amount": amount, "metric_value": metric_value}

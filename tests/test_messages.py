@@ -55,8 +55,7 @@ def test_morning_nudge(session, center, people, who, locale):
 @pytest.mark.parametrize("locale", LOCALES)
 def test_lead_digest(session, center, people, locale):
     round_ = nudges(session=session, center=center, today=date(2026, 11, 5))
-    digests = team_digests(session=session, center=center, lead=people["lead"],
-                           today=date(2026, 11, 5), nudges=round_)
+    digests = team_digests(session=session, lead=people["lead"], day=date(2026, 11, 4), days=round_)
     golden(f"digest.{locale}", "".join(render("lead_digest", locale, d=d) for d in digests))
 
 

@@ -1,0 +1,83 @@
+"""`kpibot serve`: Slack over HTTP (or Socket Mode), the health check and metrics, and the
+scheduler unless told otherwise."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import waitress
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.error import BoltError
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.engine import Engine
+from waitress.server import BaseWSGIServer
+
+from bot.center import Center, open_center
+from bot.db import ensure_schema, make_engine
+from bot.metrics import Metrics
+from bot.settings import Settings, SettingsError, check_slack
+from bot.slack.door import SlackDoor
+from bot.web import web_app
+from bot.worker import Worker
+
+log = logging.getLogger("kpibot")
+
+
+@dataclass
+class Bot:
+    center: Center
+    engine: Engine
+    worker: Worker
+    door: SlackDoor
+    server: BaseWSGIServer
+    socket: SocketModeHandler | None
+
+    @property
+    def port(self) -> int:
+        return self.server.effective_port
+
+    def run(self) -> None:
+        if self.socket is not None:
+            self.socket.connect()
+        log.info("kpibot is listening on port %s (%s)", self.port, "Socket Mode" if self.socket else "HTTP")
+        self.server.run()
+
+    def close(self) -> None:
+        if self.socket is not None:
+            self.socket.close()
+        self.server.close()
+        self.worker.shutdown()
+        self.engine.dispose()
+
+
+def build_bot(settings: Settings, host: str = "0.0.0.0", port: int | None = None) -> Bot:
+    """Everything `kpibot serve` runs, wired together but not started."""
+    check_slack(settings)
+    center = open_center(settings)
+    engine = make_engine(settings.database_url)
+    ensure_schema(engine)
+    client = WebClient(token=settings.slack_bot_token, base_url=settings.slack_api_url)
+    socket_mode = settings.slack_app_token is not None
+    app = _bolt(client, settings, socket_mode)
+    worker, metrics = Worker(), Metrics()
+    door = SlackDoor(center=center, engine=engine, client=client, worker=worker)
+    door.register(app)
+    http = web_app(engine=engine, metrics=metrics, slack=None if socket_mode else SlackRequestHandler(app))
+    server = waitress.create_server(http, host=host, port=settings.port if port is None else port, threads=8)
+    socket = SocketModeHandler(app, settings.slack_app_token, web_client=client) if socket_mode else None
+    return Bot(center, engine, worker, door, server, socket)
+
+
+def _bolt(client: WebClient, settings: Settings, socket_mode: bool) -> App:
+    """The Bolt app; it checks the token with auth.test, which is where a bad token shows."""
+    try:
+        return App(client=client, signing_secret=settings.slack_signing_secret,
+                   request_verification_enabled=not socket_mode, process_before_response=True)
+    except (BoltError, SlackApiError, SlackClientError) as err:
+        reason = getattr(getattr(err, "response", None), "data", {}) or {}
+        raise SettingsError("settings.slack_refused", variable="SLACK_BOT_TOKEN",
+                            value=reason.get("error") if isinstance(reason, dict) else str(err)) from None

@@ -1,0 +1,54 @@
+"""Who is who: a Slack user is matched to the roster by slack_user_id, else by the email
+users.info gives, and that match is remembered."""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlmodel import Session
+
+from bot import store
+from bot.commands import AgentRef
+from bot.models import Agent
+
+
+class SlackUnavailable(RuntimeError):
+    """Slack did not answer a question we needed answered; try again later."""
+
+
+class Directory:
+    def __init__(self, client: WebClient):
+        self.client = client
+
+    def find(self, session: Session, user_id: str) -> Agent | None:
+        """The roster row of Slack user `user_id`, or None."""
+        agent = store.agent_by_slack_id(session=session, user_id=user_id)
+        if agent is not None:
+            return agent
+        email = self._email(user_id)
+        agent = store.agent_by_email(session=session, email=email) if email else None
+        if agent is None or agent.slack_user_id is not None:
+            return None
+        agent.slack_user_id = user_id
+        session.add(agent)
+        session.commit()
+        return agent
+
+    def finder(self, session: Session):
+        """A function from a command's agent reference to the roster row."""
+        def find(ref: AgentRef) -> Agent | None:
+            if ref.slack_user_id:
+                return self.find(session, ref.slack_user_id)
+            return store.agent_by_employee_id(session=session, employee_id=ref.employee_id)
+        return find
+
+    def _email(self, user_id: str) -> str | None:
+        try:
+            user = self.client.users_info(user=user_id)["user"]
+        except SlackApiError as err:
+            if err.response.get("error") == "user_not_found":
+                return None
+            raise SlackUnavailable(str(err.response.get("error"))) from None
+        except SlackClientError as err:
+            raise SlackUnavailable(str(err)) from None
+        return (user.get("profile") or {}).get("email")

@@ -1,0 +1,41 @@
+"""kpibot serving on a loopback port against a stand-in Slack: the `slack` fixture."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import pytest
+from sqlmodel import Session
+
+from bot.serve import Bot, build_bot
+from bot.settings import Settings
+from slack_requests import SECRET, SlackRequests
+from slack_standin import SlackStandIn
+
+
+@dataclass
+class Running:
+    bot: Bot
+    standin: SlackStandIn
+    requests: SlackRequests
+
+    def session(self) -> Session:
+        return Session(self.bot.engine)
+
+    def settle(self) -> None:
+        """Wait until the work after the acknowledgements is done."""
+        assert self.bot.worker.wait_idle(10)
+
+
+@pytest.fixture
+def slack(database_url):
+    standin = SlackStandIn()
+    settings = Settings(database_url=database_url, slack_bot_token="xoxb-test-token",
+                        slack_signing_secret=SECRET, slack_api_url=standin.api_url)
+    bot = build_bot(settings, host="127.0.0.1", port=0)
+    thread = threading.Thread(target=bot.server.run, daemon=True)
+    thread.start()
+    yield Running(bot, standin, SlackRequests(f"http://127.0.0.1:{bot.port}/slack/events", standin))
+    bot.close()
+    standin.close()
