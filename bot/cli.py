@@ -21,11 +21,16 @@ from bot import store
 from bot.center import Center, open_center
 from bot.db import SchemaError, ensure_schema, make_engine, upgrade
 from bot.demo import build_demo
+from bot.jobs import month_end_round, morning
 from bot.imports import ImportRejected, ImportReport, Progress, import_stats
 from bot.morning import nudges, team_digests
+from bot.pull import pull
+from bot.scheduler import Rounds, build_scheduler
 from bot.roster import import_roster
 from bot.serve import build_bot
 from bot.settings import Settings, load_settings
+from bot.slack.chat import slack_chat
+from bot.status import jobs_status
 from bot.standings import month_standings
 from bot.stats import NoQuotaError, stats_view
 from messages.formats import bar
@@ -97,6 +102,19 @@ def _parser(locale: str) -> argparse.ArgumentParser:
     show.add_argument("--locale", choices=LOCALES, help=say("locale"))
     show.set_defaults(command=stats_show)
 
+    jobs = commands.add_parser("jobs", help=say("jobs")).add_subparsers(required=True, metavar="ACTION")
+    run = jobs.add_parser("run", help=say("jobs_run")).add_subparsers(required=True, metavar="JOB")
+    run_morning = run.add_parser("morning", help=say("morning"))
+    run_morning.add_argument("--date", metavar="YYYY-MM-DD", help=say("morning_date"))
+    run_morning.add_argument("--force", action="store_true", help=say("force"))
+    run_morning.set_defaults(command=morning_command)
+    run_month_end = run.add_parser("month-end", help=say("month_end"))
+    run_month_end.add_argument("--month", metavar="YYYY-MM", help=say("month_end_month"))
+    run_month_end.set_defaults(command=month_end_command)
+    run.add_parser("pull", help=say("pull")).set_defaults(command=pull_command)
+    jobs.add_parser("status", help=say("status")).set_defaults(command=status_command)
+    commands.add_parser("scheduler", help=say("scheduler")).set_defaults(command=scheduler_command)
+
     serve = commands.add_parser("serve", help=say("serve"))
     serve.add_argument("--no-scheduler", action="store_true", help=say("no_scheduler"))
     serve.set_defaults(command=serve_command)
@@ -151,15 +169,73 @@ def stats_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def serve_command(args: argparse.Namespace, settings: Settings) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _log_to_terminal()
     bot = build_bot(settings)
+    scheduler = None if args.no_scheduler else build_scheduler(_rounds(bot.center, bot.engine))
     try:
+        if scheduler is not None:
+            scheduler.start()
         bot.run()
     except KeyboardInterrupt:
         pass
     finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
         bot.close()
     return 0
+
+
+def scheduler_command(args: argparse.Namespace, settings: Settings) -> int:
+    _log_to_terminal()
+    center, engine = _open(settings)
+    try:
+        build_scheduler(_rounds(center, engine), blocking=True).start()
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def morning_command(args: argparse.Namespace, settings: Settings) -> int:
+    center, engine = _open(settings)
+    day = _date(args.date) or center.today()
+    report = morning(center=center, engine=engine, chat=slack_chat(settings, engine), day=day, force=args.force)
+    print(render("round_report", settings.locale, r=report), end="")
+    return 0
+
+
+def month_end_command(args: argparse.Namespace, settings: Settings) -> int:
+    center, engine = _open(settings)
+    month = _month(args.month) or Month.of(center.today()).previous()
+    chat = slack_chat(settings, engine)
+    report = month_end_round(center=center, engine=engine, chat=chat, month=month)
+    print(render("round_report", settings.locale, r=report, no_channel=chat.channel is None), end="")
+    return 0
+
+
+def pull_command(args: argparse.Namespace, settings: Settings) -> int:
+    center, engine = _open(settings)
+    if not settings.stats_source:
+        raise Problem("settings.no_stats_source", variable="KPIBOT_STATS_SOURCE")
+    pulled = pull(center=center, engine=engine, today=center.today())
+    print(render("pull_report", settings.locale, pulled=pulled), end="")
+    return 0
+
+
+def status_command(args: argparse.Namespace, settings: Settings) -> int:
+    center, engine = _open(settings)
+    with Session(engine) as session:
+        print(render("jobs_status", settings.locale, s=jobs_status(session=session)), end="")
+    return 0
+
+
+def _rounds(center: Center, engine: Engine) -> Rounds:
+    pull_now = (lambda: pull(center=center, engine=engine, today=center.today())) \
+        if center.settings.stats_source else None
+    return Rounds(center, engine, slack_chat(center.settings, engine), pull_now)
+
+
+def _log_to_terminal() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def demo_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -213,6 +289,15 @@ def _date(value: str | None) -> date | None:
         return date.fromisoformat(value.strip())
     except ValueError:
         raise Problem("cli.bad_date", value=value) from None
+
+
+def _month(value: str | None) -> Month | None:
+    if value is None:
+        return None
+    try:
+        return Month.parse(value)
+    except ValueError:
+        raise Problem("cli.bad_month", value=value) from None
 
 
 def _last_working_day(center: Center, day: date) -> date:

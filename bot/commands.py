@@ -27,7 +27,7 @@ MOST_NOTE = 300
 class CommandError(Problem):
     """A command that cannot be carried out; `command` names its usage line."""
 
-    def __init__(self, code: str, command: str, **fields):
+    def __init__(self, code: str, command: str, /, **fields):
         super().__init__(f"command.{code}", **fields)
         self.command = command
 
@@ -85,13 +85,18 @@ def parse_points(kind: str, text: str, policy: Policy) -> PointsRequest:
         return PointsRequest(kind, target, _points(kind, what, policy), None, _reason(kind, note))
     item = policy.item(what, kind)
     if item is None:
-        raise CommandError("unknown_code", kind, code=what, codes=codes(policy, kind))
+        other = policy.catalog.get(what.lower())
+        if other is not None:
+            raise CommandError("wrong_kind", kind, given=what, other=f"/{other.kind}")
+        raise CommandError("unknown_code", kind, given=what, codes=codes(policy, kind))
     return PointsRequest(kind, target, item.points, item.code, note)
 
 
 def _points(kind: str, word: str, policy: Policy) -> int:
     if not WHOLE.match(word):
         raise CommandError("fractional", kind, points=word)
+    if len(word.lstrip("+-")) > 6:  # far past any limit (and past what int() takes in one go)
+        raise CommandError("too_many", kind, points=word[:12] + "…", most=policy.max_points)
     points = int(word)
     if points < 0:
         raise CommandError("negative", kind, points=word)
@@ -117,7 +122,14 @@ def catalogue(policy: Policy, kind: str) -> list[CatalogItem]:
 
 
 def parse_period(text: str, today: date, command: str = "mystats") -> Period:
-    """today (default), yesterday, month, YYYY-MM-DD or YYYY-MM."""
+    """today (default), yesterday, month, YYYY-MM-DD or YYYY-MM; not a day still to come."""
+    period = _period(text, today, command)
+    if (period.day or period.month.first) > today:
+        raise CommandError("future", command, value=text.strip())
+    return period
+
+
+def _period(text: str, today: date, command: str) -> Period:
     word = text.strip().lower()
     if word in ("", "today", "今天"):
         return Period(Month.of(today), today)

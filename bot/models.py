@@ -89,3 +89,32 @@ class Delivery(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     claimed_at: datetime | None = None
     sent_at: datetime | None = None
+
+
+class JobRun(SQLModel, table=True):
+    """One run of a scheduled job for one period (a day, a month), claimed before it starts."""
+
+    __tablename__ = "job_run"
+    __table_args__ = (UniqueConstraint("job", "period"),)
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=30)  # morning, month-end, pull
+    period: str = Field(max_length=20)  # 2026-11-23, 2026-10
+    status: str = Field(default="running", max_length=20)  # running, done
+    started_at: datetime = Field(default_factory=utcnow)
+    heartbeat_at: datetime = Field(default_factory=utcnow)  # a run whose heartbeat stops is taken over
+    finished_at: datetime | None = None
+    summary: str | None = Field(default=None, max_length=500)
+
+
+class StatsPull(SQLModel, table=True):
+    """A file the stats pull has imported, known by its content so it is imported once."""
+
+    __tablename__ = "stats_pull"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=300)
+    sha256: str = Field(max_length=64, unique=True)
+    rows: int = 0
+    added: int = 0
+    updated: int = 0
+    error: str | None = Field(default=None, max_length=500)  # why it was not imported
+    pulled_at: datetime = Field(default_factory=utcnow, index=True)

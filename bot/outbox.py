@@ -3,39 +3,54 @@ and is claimed in the database before it is sent, so it goes out once whatever t
 retries or replicas.
 
 A delivery is pending, then sending (claimed), then sent; a send that fails for a while goes
-back to pending for the next run, one that can never succeed becomes failed. A delivery left
-"sending" by a crash is in doubt: it is reported, never sent again blindly.
+back to pending for the next try, one that can never succeed (or failed too often) becomes
+failed. A delivery left "sending" by a crash is in doubt: the platform is asked whether it
+arrived (`settle_in_doubt`), and it is sent again only when it did not.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.models import Delivery, utcnow
 
-PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+log = logging.getLogger("kpibot.outbox")
+PENDING, SENDING, SENT, FAILED, SKIPPED = "pending", "sending", "sent", "failed", "skipped"
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Attachment:
+    name: str
+    data: bytes
 
 
 @dataclass(frozen=True)
 class Message:
     text: str  # plain text: the notification line, the fallback, the whole of it outside Slack
     blocks: list[dict[str, Any]] | None = None
+    file: Attachment | None = None  # uploaded with `text` as its comment
 
     def to_json(self) -> str:
-        return json.dumps({"text": self.text, "blocks": self.blocks}, ensure_ascii=False)
+        file = {"name": self.file.name, "data": base64.b64encode(self.file.data).decode()} if self.file else None
+        return json.dumps({"text": self.text, "blocks": self.blocks, "file": file}, ensure_ascii=False)
 
     @classmethod
     def from_json(cls, payload: str) -> Message:
         data = json.loads(payload)
-        return cls(data["text"], data.get("blocks"))
+        file = data.get("file")
+        return cls(data["text"], data.get("blocks"),
+                   Attachment(file["name"], base64.b64decode(file["data"])) if file else None)
 
 
 class SendFailed(Exception):
@@ -51,17 +66,32 @@ class Undeliverable(Exception):
 
 
 class Sender(Protocol):
-    def send(self, recipient: str, message: Message) -> None:
+    def send(self, key: str, recipient: str, message: Message) -> None:
         """Send or raise SendFailed / Undeliverable."""
+
+
+class Verifier(Protocol):
+    def was_sent(self, delivery: Delivery) -> bool | None:
+        """Did the platform receive this delivery? None when it cannot tell."""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    key: str
+    status: str  # SENT, PENDING (try again), FAILED, or SKIPPED (not pending: sent or claimed elsewhere)
+    retry_after: float | None = None
+    error: str | None = None
 
 
 @dataclass
 class Outcome:
     sent: list[str] = field(default_factory=list)
-    pending: list[str] = field(default_factory=list)  # failed for now; tried again next run
+    pending: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # already sent, or claimed by someone else
-    retry_after: float | None = None
+    skipped: list[str] = field(default_factory=list)
+
+    def add(self, attempt: Attempt) -> None:
+        getattr(self, attempt.status).append(attempt.key)
 
 
 def enqueue(*, session: Session, key: str, recipient: str, message: Message) -> bool:
@@ -76,11 +106,84 @@ def enqueue(*, session: Session, key: str, recipient: str, message: Message) -> 
         return False
 
 
-def claim(engine: Engine, key: str) -> Delivery | None:
-    """Take the pending delivery `key` for sending; None when it is not pending (any more).
+def enqueue_many(*, session: Session, items: list[tuple[str, str, Message]]) -> list[str]:
+    """Write down every delivery whose key is new; returns all the keys, in order."""
+    keys = [key for key, _, _ in items]
+    taken: set[str] = set()
+    for start in range(0, len(keys), 500):
+        taken |= set(session.exec(select(Delivery.key).where(Delivery.key.in_(keys[start:start + 500]))).all())
+    new = [{"key": k, "recipient": r, "payload": m.to_json(), "status": PENDING, "attempts": 0,
+            "created_at": utcnow()} for k, r, m in items if k not in taken]
+    try:
+        if new:
+            session.execute(insert(Delivery), new)
+        session.commit()
+    except IntegrityError:  # another process wrote some of them just now: one at a time, then
+        session.rollback()
+        for key, recipient, message in items:
+            enqueue(session=session, key=key, recipient=recipient, message=message)
+    return keys
 
-    One UPDATE decides between processes: only one of them sees a row change.
-    """
+
+def attempt(engine: Engine, sender: Sender, key: str) -> Attempt:
+    """Claim delivery `key` and send it once; SKIPPED when it was not pending."""
+    delivery = _claim(engine, key)
+    if delivery is None:
+        return Attempt(key, SKIPPED)
+    try:
+        sender.send(key, delivery.recipient, Message.from_json(delivery.payload))
+    except SendFailed as failed:
+        given_up = failed.retry_after is None and delivery.attempts >= MAX_ATTEMPTS  # a 429 is no failure
+        status = FAILED if given_up else PENDING
+        _finish(engine, key, status, failed.reason)
+        return Attempt(key, status, failed.retry_after, failed.reason)
+    except Undeliverable as never:
+        _finish(engine, key, FAILED, str(never))
+        return Attempt(key, FAILED, error=str(never))
+    except Exception as bug:  # not the platform's answer: log it, and try again up to MAX_ATTEMPTS
+        log.exception("sending %s failed unexpectedly", key)
+        status = FAILED if delivery.attempts >= MAX_ATTEMPTS else PENDING
+        _finish(engine, key, status, f"{type(bug).__name__}: {bug}")
+        return Attempt(key, status, error=type(bug).__name__)
+    _finish(engine, key, SENT)
+    return Attempt(key, SENT)
+
+
+def deliver(engine: Engine, sender: Sender, keys: list[str]) -> Outcome:
+    """Send each of `keys` once, one after the other (a 429 leaves it pending for later)."""
+    outcome = Outcome()
+    for key in keys:
+        outcome.add(attempt(engine, sender, key))
+    return outcome
+
+
+def pending_keys(engine: Engine, prefix: str = "") -> list[str]:
+    """Deliveries waiting to be sent, oldest first."""
+    with Session(engine) as session:
+        return list(session.exec(select(Delivery.key).where(Delivery.status == PENDING,
+                                                            Delivery.key.startswith(prefix))
+                                 .order_by(Delivery.id)).all())
+
+
+def settle_in_doubt(engine: Engine, verifier: Verifier, older_than: timedelta) -> Outcome:
+    """Deliveries claimed more than `older_than` ago and never finished (the sender died):
+    sent when the platform has them, pending again when it does not."""
+    outcome = Outcome()
+    with Session(engine) as session:
+        stuck = session.exec(select(Delivery).where(Delivery.status == SENDING,
+                                                    Delivery.claimed_at < utcnow() - older_than)).all()
+    for delivery in stuck:
+        arrived = verifier.was_sent(delivery)
+        if arrived is None:
+            outcome.skipped.append(delivery.key)
+            continue
+        _finish(engine, delivery.key, SENT if arrived else PENDING, None if arrived else "not received")
+        (outcome.sent if arrived else outcome.pending).append(delivery.key)
+    return outcome
+
+
+def _claim(engine: Engine, key: str) -> Delivery | None:
+    """Take pending delivery `key`: one UPDATE decides between processes, only one sees a row change."""
     with Session(engine) as session:
         claimed = session.execute(
             update(Delivery).where(Delivery.key == key, Delivery.status == PENDING)
@@ -90,39 +193,9 @@ def claim(engine: Engine, key: str) -> Delivery | None:
         return session.exec(select(Delivery).where(Delivery.key == key)).first() if claimed else None
 
 
-def finish(engine: Engine, key: str, status: str, error: str | None = None) -> None:
+def _finish(engine: Engine, key: str, status: str, error: str | None = None) -> None:
     with Session(engine) as session:
         sent_at: datetime | None = utcnow() if status == SENT else None
         session.execute(update(Delivery).where(Delivery.key == key, Delivery.status == SENDING)
                         .values(status=status, sent_at=sent_at, last_error=(error or "")[:500] or None))
         session.commit()
-
-
-def deliver(engine: Engine, sender: Sender, keys: list[str], outcome: Outcome | None = None) -> Outcome:
-    """Send each pending delivery of `keys` once; stop early when the platform asks to wait."""
-    outcome = outcome or Outcome()
-    for n, key in enumerate(keys):
-        if outcome.retry_after is not None:
-            outcome.pending.extend(keys[n:])
-            break
-        delivery = claim(engine, key)
-        if delivery is None:
-            outcome.skipped.append(key)
-            continue
-        _send(engine, sender, delivery, outcome)
-    return outcome
-
-
-def _send(engine: Engine, sender: Sender, delivery: Delivery, outcome: Outcome) -> None:
-    try:
-        sender.send(delivery.recipient, Message.from_json(delivery.payload))
-    except SendFailed as failed:
-        finish(engine, delivery.key, PENDING, failed.reason)
-        outcome.pending.append(delivery.key)
-        outcome.retry_after = failed.retry_after
-    except Undeliverable as never:
-        finish(engine, delivery.key, FAILED, str(never))
-        outcome.failed.append(delivery.key)
-    else:
-        finish(engine, delivery.key, SENT)
-        outcome.sent.append(delivery.key)

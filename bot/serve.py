@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from urllib.error import URLError
 
 import waitress
 from slack_bolt import App
@@ -77,7 +78,10 @@ def _bolt(client: WebClient, settings: Settings, socket_mode: bool) -> App:
     try:
         return App(client=client, signing_secret=settings.slack_signing_secret,
                    request_verification_enabled=not socket_mode, process_before_response=True)
-    except (BoltError, SlackApiError, SlackClientError) as err:
-        reason = getattr(getattr(err, "response", None), "data", {}) or {}
-        raise SettingsError("settings.slack_refused", variable="SLACK_BOT_TOKEN",
-                            value=reason.get("error") if isinstance(reason, dict) else str(err)) from None
+    except (BoltError, SlackApiError, SlackClientError, URLError, OSError) as err:
+        cause = err if isinstance(err, SlackApiError) else err.__context__  # Bolt wraps the answer
+        if isinstance(cause, SlackApiError):
+            raise SettingsError("settings.slack_refused", variable="SLACK_BOT_TOKEN",
+                                value=cause.response.get("error")) from None
+        raise SettingsError("settings.slack_unreachable", variable="SLACK_API_URL",
+                            value=settings.slack_api_url) from None

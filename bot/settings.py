@@ -37,6 +37,8 @@ class Settings:
     wecom_aes_key: str | None = None
     wecom_api_url: str = "https://qyapi.weixin.qq.com/cgi-bin/"
     wecom_webhook_url: str | None = None
+    stats_source: str | None = None  # a folder of exports, or an http(s) URL with {date}
+    stats_format: str = "daily"
 
     @property
     def is_sqlite(self) -> bool:
@@ -61,6 +63,8 @@ _VARIABLES = {
     "WECOM_AES_KEY": "wecom_aes_key",
     "WECOM_API_URL": "wecom_api_url",
     "WECOM_WEBHOOK_URL": "wecom_webhook_url",
+    "KPIBOT_STATS_SOURCE": "stats_source",
+    "KPIBOT_STATS_FORMAT": "stats_format",
 }
 
 
@@ -91,6 +95,11 @@ def _check(settings: Settings) -> None:
         check_timezone(settings.timezone, "KPIBOT_TZ")
     if "://" not in settings.database_url:
         raise SettingsError("settings.bad_url", variable="DATABASE_URL", value=settings.database_url)
+    if settings.stats_format not in ("daily", "cdr"):
+        raise SettingsError("settings.bad_stats_format", variable="KPIBOT_STATS_FORMAT", value=settings.stats_format)
+    source = settings.stats_source
+    if source and not source.startswith(("http://", "https://")) and not Path(source).is_dir():
+        raise SettingsError("settings.bad_stats_source", variable="KPIBOT_STATS_SOURCE", value=source)
     if settings.policy_path is not None and not Path(settings.policy_path).is_file():
         raise SettingsError("settings.no_policy_file", variable="KPIBOT_POLICY",
                             value=settings.policy_path)

@@ -18,7 +18,7 @@ def web_app(*, engine: Engine, metrics: Metrics, slack: Wsgi | None = None) -> W
     routes: dict[str, Wsgi] = {"/healthz": lambda environ, start: _health(engine, start),
                                "/metrics": lambda environ, start: _metrics(engine, metrics, start)}
     if slack is not None:
-        routes["/slack/events"] = slack
+        routes["/slack/events"] = _signed_only(slack)
 
     def app(environ: dict, start_response: Callable) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -28,6 +28,16 @@ def web_app(*, engine: Engine, metrics: Metrics, slack: Wsgi | None = None) -> W
             return _plain(start_response, "404 Not Found", "not found\n")
         return route(environ, start_response)
 
+    return app
+
+
+def _signed_only(slack: Wsgi) -> Wsgi:
+    """Refuse (401) a request whose signature timestamp is not a number, before Slack's own
+    check, which would stumble on it."""
+    def app(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if not environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP", "").strip().isdigit():
+            return _plain(start_response, "401 Unauthorized", '{"error": "invalid request"}', "application/json")
+        return slack(environ, start_response)
     return app
 
 

@@ -12,6 +12,7 @@ from scoring.calendar import Month
 from scoring.progress import percent
 
 BAR_WIDTH = 10
+MOST_NAMES = 40  # a list of names longer than this ends "…and N more"
 
 
 def number(value: int | float) -> str:
@@ -71,8 +72,11 @@ def vocabulary(words: dict[str, Any]) -> tuple[dict[str, Callable], dict[str, Ca
                                                minutes=count(minutes, "minutes"))
         return count(calls, "calls") if calls else count(minutes, "minutes")
 
-    def names(items: Any) -> str:
-        return words["list.sep"].join(str(item) for item in items)
+    def names(items: Any, most: int = MOST_NAMES) -> str:
+        """A list of names; past `most`, "…and N more"."""
+        items = [str(item) for item in items]
+        shown = words["list.sep"].join(items[:most])
+        return shown if len(items) <= most else f"{shown} {words['chat.more'].format(n=len(items) - most)}"
 
     def metric_value(value: float, metric: str) -> str:
         if metric == "attainment":

@@ -48,12 +48,16 @@ def _fit_block(block: dict[str, Any], locale: str) -> dict[str, Any]:
 
 
 def _cut_lines(value: str, locale: str) -> str:
-    """Whole lines up to the limit, then "…and N more" for the lines left out."""
+    """Whole lines up to the limit, then "…and N more" for the lines left out. A line too long
+    to fit even alone is cut short with "…" (lists of names are cut earlier, in the templates)."""
     lines = value.split("\n")
     kept: list[str] = []
     for n, line in enumerate(lines):
         more = text(locale, "chat.more", n=len(lines) - n)
         if len("\n".join([*kept, line, more])) > MOST_SECTION:
+            room = MOST_SECTION - len("\n".join([*kept, more])) - 2
+            if not kept and room > 0:
+                return "\n".join([line[:room] + "…", text(locale, "chat.more", n=len(lines) - n - 1)])
             return "\n".join([*kept, more])
         kept.append(line)
     return value

@@ -32,3 +32,11 @@ def rank(values: Iterable[tuple[K, float]]) -> list[Place[K]]:
 def place_of(places: Iterable[Place[K]], key: K) -> Place[K] | None:
     """The place of `key`, or None when it is not ranked."""
     return next((p for p in places if p.key == key), None)
+
+
+def team_ranking(values: Iterable[tuple[K, float]]) -> list[Place[K]]:
+    """Teams ranked by the mean of their members' values, rounded to one decimal."""
+    members: dict[K, list[float]] = {}
+    for team, value in values:
+        members.setdefault(team, []).append(value)
+    return rank((team, round(sum(v) / len(v), 1)) for team, v in members.items())

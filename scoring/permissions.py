@@ -1,5 +1,5 @@
-"""Who may act on whom: leads on the teams they lead, managers and admins on everyone,
-nobody on themselves, agents on nobody."""
+"""Who may act on whom: leads on the agents of the teams they lead, managers and admins on
+everyone, nobody on themselves, agents on nobody."""
 
 from __future__ import annotations
 
@@ -18,13 +18,16 @@ class Person:
 
 
 def entry_refusal(actor: Person, target: Person) -> str | None:
-    """Why `actor` may not deduct from or award `target` ("self", "agent", "not_your_team"), or None."""
+    """Why `actor` may not deduct from or award `target` ("self", "agent", "not_agent",
+    "not_your_team"), or None."""
     if actor.id == target.id:
         return "self"
     if actor.role in EVERYONE:
         return None
     if actor.role != "lead":
         return "agent"
+    if target.role != "agent":
+        return "not_agent"
     return None if target.team_id in actor.led_team_ids else "not_your_team"
 
 

@@ -82,6 +82,8 @@ class Policy:
     catalog: Mapping[str, CatalogItem]
     morning_at: time
     month_end_at: time
+    pull_at: time
+    catch_up_hours: int
 
     def item(self, code: str, kind: str) -> CatalogItem | None:
         """The catalogue entry `code` of `kind`, or None."""
@@ -210,7 +212,7 @@ _SCHEMA = _fields(
                    down_from=_number(0, 1000)),
     leaderboard=_fields(metric=_choice(*METRICS), public_places=_whole(0, 50)),
     contact_rate=_fields(target=_number(0, 1), ladder=lambda value, key: _ladder(value, key)),
-    schedule=_fields(morning=_clock, month_end=_clock),
+    schedule=_fields(morning=_clock, month_end=_clock, pull=_clock, catch_up_hours=_whole(0, 12)),
     deductions=lambda value, key: _catalog(value, key),
     awards=lambda value, key: _catalog(value, key),
 )
@@ -311,4 +313,6 @@ def _build(got: dict[str, Any]) -> Policy:
         catalog=catalog,
         morning_at=got["schedule"]["morning"],
         month_end_at=got["schedule"]["month_end"],
+        pull_at=got["schedule"]["pull"],
+        catch_up_hours=got["schedule"]["catch_up_hours"],
     )

@@ -8,7 +8,7 @@ from typing import Any
 class Problem(Exception):
     """Something a person must fix, named by `code` (a key of messages' catalogues)."""
 
-    def __init__(self, code: str, **fields: Any):
+    def __init__(self, code: str, /, **fields: Any):
         super().__init__(code, fields)
         self.code, self.fields = code, fields
 

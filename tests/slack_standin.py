@@ -32,6 +32,7 @@ class SlackStandIn:
     def __init__(self):
         self.calls: list[Call] = []
         self.users: dict[str, dict[str, Any]] = {}  # user ID -> users.info "user"
+        self.socket_url: str | None = None  # apps.connections.open answers this WebSocket URL when set
         self._scripts: dict[str, deque[Scripted]] = defaultdict(deque)
         self._holds: dict[str, threading.Event] = {}
         self._lock = threading.Condition()
@@ -122,6 +123,8 @@ class SlackStandIn:
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(body.get("users"))}}
+        if method == "apps.connections.open" and self.socket_url is not None:
+            return {"ok": True, "url": self.socket_url}
         if method == "chat.postMessage":
             return {"ok": True, "channel": body.get("channel"), "ts": f"{time.time():.6f}"}
         return {"ok": True}

@@ -15,7 +15,8 @@ from bot.db import SchemaError, ensure_schema, is_current, make_engine, normalis
 from bot.models import DailyStat, LedgerEntry
 from factories import add_agent, add_entry
 
-TABLES = {"agent", "team", "team_lead", "daily_stat", "ledger_entry", "delivery", "alembic_version"}
+TABLES = {"agent", "team", "team_lead", "daily_stat", "ledger_entry", "delivery", "job_run", "stats_pull",
+          "alembic_version"}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -29,8 +30,7 @@ def migrated(request, tmp_path):
     yield engine
     if request.param == "postgresql":
         with engine.begin() as connection:  # leave the shared database empty for the next test
-            for table in ("team_lead", "ledger_entry", "daily_stat", "delivery", "agent", "team",
-                          "alembic_version"):
+            for table in TABLES:
                 connection.execute(text(f"DROP TABLE {table} CASCADE"))
             connection.execute(text("DROP FUNCTION IF EXISTS ledger_entry_append_only() CASCADE"))
     engine.dispose()

@@ -111,7 +111,7 @@ def _sources(*packages: str) -> str:
 def _used_keys() -> set[str]:
     templates = "\n".join(p.read_text("utf-8") for p in (ROOT / "messages" / "templates").glob("*.j2"))
     code = _sources("bot", "scoring")
-    keys = set(re.findall(r'\bt\(\s*"([\w.]+)"', templates))
+    keys = set(re.findall(r'\bt\(\s*"([\w.]+)"(?!\s*~)', templates))  # not keys composed with ~
     keys |= set(re.findall(r'\btext\([^,)]+,\s*"([\w.]+)"', code))
     keys |= set(re.findall(r'(?:Problem|Error)\(\s*"(\w+\.[\w.]+)"', code))
     keys |= {f"import.reason.{c}" for c in re.findall(r'(?:reject\(line,|CellError\()\s*"(\w+)"', code)}

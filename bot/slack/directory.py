@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from sqlmodel import Session
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
 from bot import store
 from bot.commands import AgentRef
@@ -41,6 +42,29 @@ class Directory:
                 return self.find(session, ref.slack_user_id)
             return store.agent_by_employee_id(session=session, employee_id=ref.employee_id)
         return find
+
+    def link_roster(self, engine: Engine) -> int:
+        """Find the Slack users of active roster rows that have an email but no Slack ID;
+        returns how many were found. Stops quietly when Slack says to slow down."""
+        with Session(engine) as session:
+            unlinked = session.exec(select(Agent).where(Agent.active, Agent.slack_user_id.is_(None),
+                                                        Agent.email.is_not(None))).all()
+            found = 0
+            for agent in unlinked:
+                try:
+                    user = self.client.users_lookupByEmail(email=agent.email)["user"]
+                except SlackApiError as err:
+                    if err.response.get("error") == "users_not_found":
+                        continue
+                    break
+                except SlackClientError:
+                    break
+                if store.agent_by_slack_id(session=session, user_id=user["id"]) is None:
+                    agent.slack_user_id = user["id"]
+                    session.add(agent)
+                    session.commit()
+                    found += 1
+            return found
 
     def _email(self, user_id: str) -> str | None:
         try:

@@ -31,11 +31,13 @@ from bot.standings import month_standings
 from bot.stats import NoQuotaError, stats_view
 from bot.worker import Worker
 from messages import slack
+from messages.formats import mrkdwn
 from messages.render import describe, render, text
 
 log = logging.getLogger("kpibot.slack")
 MODAL_BLOCKS = {"unknown_agent": "agent", "refused_self": "agent", "refused_agent": "agent",
-                "refused_not_your_team": "agent", "unknown_code": "code", "pick_one": "code",
+                "refused_not_your_team": "agent", "refused_not_agent": "agent", "unknown_code": "code",
+                "wrong_kind": "code", "pick_one": "code",
                 "no_reason": "note", "note_too_long": "note"}
 Reply = Callable[..., Any]
 
@@ -89,7 +91,7 @@ class SlackDoor:
     def on_modal(self, ack, body, view) -> None:
         """Checked and written while Slack waits (errors go back into the form), told after."""
         meta, user_id = json.loads(view["private_metadata"]), body["user"]["id"]
-        with Session(self.engine) as session:
+        with Session(self.engine, expire_on_commit=False) as session:  # the rows outlive it, for the worker
             author = self.directory.find(session, user_id)
             locale = self.center.locale_of(author)
             try:
@@ -150,7 +152,7 @@ class SlackDoor:
             raise CommandError("no_entry", "undo")
         undone = undo(session=session, center=self.center, actor=actor, entry_id=int(value),
                       today=self.center.today())
-        respond(text=render("undo_confirmation", locale, u=undone, policy=self.center.policy),
+        respond(text=mrkdwn(render("undo_confirmation", locale, u=undone, policy=self.center.policy)),
                 replace_original=True)
         self._tell(undone.agent, f"entry:{undone.entry.id}:undo", "undo_notice", u=undone)
 
@@ -164,11 +166,12 @@ class SlackDoor:
         self.client.views_open(trigger_id=command["trigger_id"], view=form)
 
     def _after_modal(self, recorded, channel: str, user_id: str, locale: str) -> None:
+        """The agent's DM first (the outbox keeps it), then the author's confirmation."""
+        self._tell(recorded.agent, f"entry:{recorded.entry.id}", "points_notice", r=recorded)
         policy = self.center.policy
         self.client.chat_postEphemeral(
-            channel=channel, user=user_id, text=render("points_confirmation", locale, r=recorded, policy=policy),
+            channel=channel, user=user_id, text=mrkdwn(render("points_confirmation", locale, r=recorded, policy=policy)),
             blocks=slack.blocks("points_confirmation", locale, r=recorded, policy=policy))
-        self._tell(recorded.agent, f"entry:{recorded.entry.id}", "points_notice", r=recorded)
 
     def _leaderboard(self, session: Session, agent: Agent, locale: str, respond: Reply, words: str) -> None:
         today = self.center.today()
@@ -211,7 +214,7 @@ class SlackDoor:
     def _reply(respond: Reply, name: str, locale: str, blocks: bool = False, **context: Any) -> None:
         """An ephemeral answer: the plain text, and Block Kit when the message has it."""
         shown = slack.blocks(name, locale, **context) if blocks else None
-        respond(text=render(name, locale, **context), blocks=shown, response_type="ephemeral")
+        respond(text=mrkdwn(render(name, locale, **context)), blocks=shown, response_type="ephemeral")
 
     def _tell(self, agent: Agent, key: str, name: str, **context: Any) -> None:
         """A DM to `agent`, sent once (the outbox keeps it if Slack is down)."""

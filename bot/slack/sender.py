@@ -1,4 +1,8 @@
-"""Send outbox messages on Slack: DMs to people (by employee ID) and posts to #channels."""
+"""Send outbox messages on Slack: DMs to people (by employee ID) and posts to #channels.
+
+Every message carries its delivery key as message metadata, so that after a crash kpibot can
+ask Slack whether a message it was sending arrived, instead of guessing.
+"""
 
 from __future__ import annotations
 
@@ -10,31 +14,56 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot import store
+from bot.models import Delivery
 from bot.outbox import Message, SendFailed, Undeliverable
+from messages.formats import mrkdwn
 
+METADATA_EVENT = "kpibot_delivery"
 NEVER = {"channel_not_found", "user_not_found", "not_in_channel", "is_archived", "account_inactive",
-         "cannot_dm_bot", "user_disabled", "invalid_blocks", "msg_too_long", "no_text"}
+         "cannot_dm_bot", "user_disabled", "invalid_blocks", "msg_too_long", "no_text", "invalid_auth",
+         "not_authed", "missing_scope"}
 
 
 class SlackSender:
     def __init__(self, client: WebClient, engine: Engine):
         self.client, self.engine = client, engine
 
-    def send(self, recipient: str, message: Message) -> None:
-        channel = recipient[1:] if recipient.startswith("#") else self._dm_channel(recipient)
-        self._call(self.client.chat_postMessage, channel=channel, text=message.text,
-                   blocks=message.blocks, unfurl_links=False)
+    def send(self, key: str, recipient: str, message: Message) -> None:
+        channel = self._channel(recipient, open_dm=True)
+        if message.file is not None:
+            self._call(self.client.files_upload_v2, channel=channel, content=message.file.data,
+                       filename=message.file.name, title=message.file.name, initial_comment=mrkdwn(message.text))
+            return
+        self._call(self.client.chat_postMessage, channel=channel, text=mrkdwn(message.text), blocks=message.blocks,
+                   unfurl_links=False, metadata={"event_type": METADATA_EVENT, "event_payload": {"key": key}})
 
-    def _dm_channel(self, employee_id: str) -> str:
-        """The DM channel with the person, opened once and remembered (opening is rate-limited)."""
+    def was_sent(self, delivery: Delivery) -> bool | None:
+        """Look for the delivery's key in the channel's recent messages; None when we cannot."""
+        if '"file": {' in delivery.payload:
+            return None  # uploads carry no metadata
+        try:
+            channel = self._channel(delivery.recipient, open_dm=False)
+            oldest = delivery.claimed_at.timestamp() - 5 if delivery.claimed_at else None
+            history = self._call(self.client.conversations_history, channel=channel, oldest=oldest,
+                                 include_all_metadata=True, limit=100)
+        except (SendFailed, Undeliverable):
+            return None
+        return any((m.get("metadata") or {}).get("event_payload", {}).get("key") == delivery.key
+                   for m in history.get("messages", []))
+
+    def _channel(self, recipient: str, open_dm: bool) -> str:
+        if recipient.startswith("#"):
+            return recipient[1:]
         with Session(self.engine) as session:
-            agent = store.agent_by_employee_id(session=session, employee_id=employee_id)
+            agent = store.agent_by_employee_id(session=session, employee_id=recipient)
             if agent is None or not agent.slack_user_id:
-                raise Undeliverable(f"{employee_id} has no Slack user")
-            if agent.slack_dm_channel:
+                raise Undeliverable(f"{recipient} has no Slack user")
+            if agent.slack_dm_channel or not open_dm:
+                if not agent.slack_dm_channel:
+                    raise Undeliverable("no DM channel yet")
                 return agent.slack_dm_channel
             opened = self._call(self.client.conversations_open, users=agent.slack_user_id)
-            agent.slack_dm_channel = opened["channel"]["id"]
+            agent.slack_dm_channel = opened["channel"]["id"]  # opening is rate-limited: remember it
             session.add(agent)
             session.commit()
             return agent.slack_dm_channel
@@ -47,7 +76,8 @@ class SlackSender:
             error, status = err.response.get("error"), err.response.status_code
             if error in NEVER:
                 raise Undeliverable(str(error)) from None
-            retry_after = err.response.headers.get("Retry-After") if status == 429 else None
+            headers = {k.lower(): v for k, v in (err.response.headers or {}).items()}
+            retry_after = headers.get("retry-after") if status == 429 else None
             raise SendFailed(f"{status} {error}", float(retry_after) if retry_after else None) from None
         except (SlackClientError, URLError, OSError) as err:  # connection refused, timeout
             raise SendFailed(type(err).__name__) from None

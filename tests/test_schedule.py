@@ -1,0 +1,73 @@
+"""When the rounds fire: the policy's times in the center's zone, on working days only, a late
+start caught up within the catch-up window, and daylight saving honoured."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.calendars import work_calendar
+from bot.center import Center
+from bot.scheduler import Rounds, build_scheduler
+from bot.settings import Settings
+from scoring.schedule import MONTH_END, MORNING, Due, due
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def at(text: str, zone: ZoneInfo = SHANGHAI) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=zone)
+
+
+@pytest.mark.parametrize("now, expected", [
+    ("2026-11-23 08:59:59", []),  # Monday, just before nine
+    ("2026-11-23 09:00:00", [Due(MORNING, "2026-11-23")]),
+    ("2026-11-23 09:40:00", [Due(MORNING, "2026-11-23")]),  # started late: still that morning
+    ("2026-11-23 11:59:59", [Due(MORNING, "2026-11-23")]),
+    ("2026-11-23 12:00:00", []),  # three hours on: too late for "good morning"
+    ("2026-11-22 09:00:00", []),  # Sunday
+    ("2026-10-05 09:00:00", []),  # National Day holiday (a Monday)
+    ("2026-10-10 09:00:00", [Due(MORNING, "2026-10-10")]),  # Saturday, a make-up working day
+    ("2026-12-01 09:30:00", [Due(MORNING, "2026-12-01"), Due(MONTH_END, "2026-11")]),
+    ("2026-12-02 09:30:00", [Due(MORNING, "2026-12-02")]),  # month-end only on the first working day
+    ("2026-11-02 09:30:00", [Due(MORNING, "2026-11-02"), Due(MONTH_END, "2026-10")]),  # 1 Nov is a Sunday
+    ("2026-10-08 10:00:00", [Due(MORNING, "2026-10-08"), Due(MONTH_END, "2026-09")]),  # after the holiday
+])
+def test_what_is_due(policy, calendar, now, expected):
+    assert due(policy, calendar, at(now)) == expected
+
+
+@pytest.fixture
+def new_york(policy):
+    ny = replace(policy, timezone="America/New_York", calendar="US")
+    return Center(Settings(), ny, work_calendar(ny), ZoneInfo("America/New_York"))
+
+
+@pytest.mark.parametrize("now, next_fire", [
+    # Daylight saving ends Sunday 1 November 2026 in New York: 09:00 stays 09:00 local,
+    # which is 13:00 UTC before and 14:00 UTC after.
+    ("2026-10-30 10:00:00", "2026-10-31 09:00:00-04:00"),
+    ("2026-10-31 10:00:00", "2026-11-01 09:00:00-05:00"),
+    # It begins Sunday 8 March 2026.
+    ("2026-03-07 10:00:00", "2026-03-08 09:00:00-04:00"),
+])
+def test_the_morning_trigger_keeps_local_time_across_daylight_saving(new_york, now, next_fire):
+    scheduler = build_scheduler(Rounds(new_york, None, None))
+    trigger = scheduler.get_job(MORNING).trigger
+    fired = trigger.get_next_fire_time(None, at(now, new_york.tz))
+    assert fired == datetime.fromisoformat(next_fire)
+    assert fired.time() == time(9, 0)
+
+
+def test_every_trigger_has_the_centers_zone_and_missed_runs_are_coalesced(center):
+    scheduler = build_scheduler(Rounds(center, None, None))
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    assert set(jobs) == {MORNING, MONTH_END, "retry", "catch-up"}
+    assert str(jobs[MORNING].trigger.timezone) == "Asia/Shanghai"
+    assert (jobs[MORNING].coalesce, jobs[MORNING].max_instances) == (True, 1)
+    assert jobs[MORNING].misfire_grace_time == 3 * 3600
+    assert jobs[MONTH_END].trigger.get_next_fire_time(None, at("2026-11-23 09:31:00")) == \
+        at("2026-11-24 09:30:00")

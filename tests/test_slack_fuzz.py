@@ -1,0 +1,238 @@
+"""Malformed /deduct and /award texts, sent by a team lead over real HTTP as signed slash
+commands: never a 5xx, and a ledger row exactly when the text is a valid command for an agent on
+the lead's team.
+
+The expectation comes from a small oracle written from the grammar in bot/commands.py's
+docstring and the seeds policy, not from the parser:
+
+    /deduct @agent POINTS REASON...   or   /deduct @agent CODE [NOTE...]
+    /award  @agent POINTS REASON...   or   /award  @agent CODE [NOTE...]
+
+- words are separated by whitespace; REASON/NOTE is the rest of the text, trimmed;
+- @agent is a Slack mention `<@U123>` or `<@U123|name>` (U or W, then capitals and digits)
+  or an employee ID, exactly as in the roster;
+- POINTS is a whole number from 1 to score.max_points_per_entry (20), optionally with a plus
+  sign, and needs a reason; its digits are decimal digits of any script (Python reads the
+  full-width ３ and the Arabic-Indic ٣ as 3, and a Chinese input method types the former);
+- CODE is a catalogue code of that kind (deductions for /deduct, awards for /award), in any
+  letter case; its points are the catalogue's; the note may be empty;
+- a note is at most 300 characters;
+- a lead acts only on agents of the teams they lead, never on themselves.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import threading
+import unicodedata
+
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from sqlmodel import Session, select
+
+from bot.models import Agent, LedgerEntry
+from bot.serve import build_bot
+from bot.settings import Settings
+from factories import add_agent
+from slack_requests import SECRET, SlackRequests
+from slack_standin import SlackStandIn
+
+LEAD = "U100"
+MAX_POINTS = 20  # score.max_points_per_entry in the seeds policy
+MOST_NOTE = 300
+ROSTER = {"L01": "Xu Chen", "A001": "Wang Fang", "A002": "Li Na", "A003": "Zhao Lei"}
+SLACK_IDS = {"U100": "L01", "U001": "A001", "U003": "A003"}
+LEADS_TEAM = {"A001", "A002"}  # L01 leads Team 1; A003 is on Team 2; L01 is L01
+CODES = {
+    "deduct": {"chat": 2, "snack": 1, "desk": 1, "outsider": 3, "noise": 2, "refusal": 5, "swap": 1,
+               "missed": 10, "phone": 1, "handover": 2, "security": 5, "shoes": 1, "bedding": 1, "late": 2,
+               "early": 3, "phrase": 2, "contact1": 1, "contact2": 2, "contact3": 3},
+    "award": {"contest": 5, "skills": 2, "province": 3, "media": 10, "call": 1, "letter": 2, "article": 1,
+              "newsletter": 2, "test81": 5, "test90": 15, "test95": 20},
+}
+USAGE = {"deduct": "Usage: /deduct @agent POINTS REASON…  or  /deduct @agent CODE [NOTE…]",
+         "award": "Usage: /award @agent POINTS REASON…  or  /award @agent CODE [NOTE…]"}
+
+
+# --- the oracle -----------------------------------------------------------------------------
+
+SHAPE = re.compile(r"\s*(\S+)\s+(\S+)(?:\s+(.*?))?\s*", re.DOTALL)
+MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+
+
+def whole_number(word: str) -> int | None:
+    """The value of `word` when it is an optional + then decimal digits, else None."""
+    digits = word[1:] if word.startswith("+") else word
+    if not digits or not all(unicodedata.category(c) == "Nd" for c in digits):
+        return None
+    value = 0
+    for c in digits:
+        value = value * 10 + unicodedata.decimal(c)
+    return value
+
+
+def named(word: str) -> str | None:
+    """The employee ID of the roster row `word` names, or None."""
+    mention = MENTION.fullmatch(word)
+    if mention:
+        return SLACK_IDS.get(mention.group(1))
+    return word if word in ROSTER else None
+
+
+def expected_entry(kind: str, text: str) -> tuple[str, int, str | None, str] | None:
+    """(employee ID, signed points, code, reason) of the row the command writes, or None."""
+    shape = SHAPE.fullmatch(text)
+    if shape is None:
+        return None
+    who, what, note = shape.group(1), shape.group(2), (shape.group(3) or "")
+    employee = named(who)
+    if employee not in LEADS_TEAM or len(note) > MOST_NOTE:
+        return None
+    sign = -1 if kind == "deduct" else 1
+    points = whole_number(what)
+    if points is not None:
+        return (employee, sign * points, None, note) if 1 <= points <= MAX_POINTS and note else None
+    code = what.lower()
+    if code in CODES[kind]:
+        return employee, sign * CODES[kind][code], code, note
+    return None
+
+
+def test_the_oracle_on_texts_worked_out_by_hand():
+    assert expected_entry("deduct", "<@U001> late") == ("A001", -2, "late", "")
+    assert expected_entry("deduct", "  <@U001|wang>\tLATE  came at 9:20 \n") == ("A001", -2, "late", "came at 9:20")
+    assert expected_entry("award", "A002 ３ helped a new hire") == ("A002", 3, None, "helped a new hire")
+    assert expected_entry("award", "A002 +20 x") == ("A002", 20, None, "x")
+    assert expected_entry("award", "A002 21 x") is None
+    assert expected_entry("deduct", "A002 2") is None
+    assert expected_entry("deduct", "A002 -2 late") is None
+    assert expected_entry("deduct", "A002 1.5 late") is None
+    assert expected_entry("award", "A001 late") is None  # a deduction code
+    assert expected_entry("deduct", "A003 late") is None  # Team 2
+    assert expected_entry("deduct", "<@U100> late") is None  # the lead himself
+    assert expected_entry("deduct", "<@u001> late") is None
+    assert expected_entry("deduct", "A001 late " + "x" * 300) == ("A001", -2, "late", "x" * 300)
+    assert expected_entry("deduct", "A001 late " + "x" * 301) is None
+
+
+# --- the running bot, one for the whole module ---------------------------------------------
+
+
+class Bot:
+    def __init__(self, bot, standin: SlackStandIn):
+        self.bot, self.standin = bot, standin
+        self.requests = SlackRequests(f"http://127.0.0.1:{bot.port}/slack/events", standin)
+
+    def rows(self) -> list[tuple[str, int, str | None, str]]:
+        with Session(self.bot.engine) as session:
+            return [tuple(row) for row in session.exec(
+                select(Agent.employee_id, LedgerEntry.points, LedgerEntry.code, LedgerEntry.reason)
+                .join(Agent, Agent.id == LedgerEntry.agent_id).order_by(LedgerEntry.id)).all()]
+
+
+@pytest.fixture(scope="module")
+def lead_bot(tmp_path_factory, _migrated_sqlite):
+    path = tmp_path_factory.mktemp("fuzz") / "kpibot.db"
+    shutil.copy(_migrated_sqlite, path)
+    standin = SlackStandIn()
+    bot = build_bot(Settings(database_url=f"sqlite:///{path}", slack_bot_token="xoxb-test-token",
+                             slack_signing_secret=SECRET, slack_api_url=standin.api_url), host="127.0.0.1", port=0)
+    with Session(bot.engine) as session:
+        add_agent(session, "L01", name="Xu Chen", role="lead", slack_user_id="U100")
+        add_agent(session, "A001", name="Wang Fang", slack_user_id="U001")
+        add_agent(session, "A002", name="Li Na")
+        add_agent(session, "A003", name="Zhao Lei", team="Team 2", slack_user_id="U003")
+    threading.Thread(target=bot.server.run, daemon=True).start()
+    yield Bot(bot, standin)
+    bot.close()
+    standin.close()
+
+
+# --- the texts ------------------------------------------------------------------------------
+
+AGENTS = ["<@U001>", "<@U001|wang>", "<@U001|>", "<@U001|Wang Fang>", "<@U003>", "<@U100>", "<@U100|xu>",
+          "<@W001>", "<@U999|nobody>", "<@", "<@U1|", "<@u123>", "<@U001", "<@U001>>", "<@U001|a>b>", "<U001>",
+          "@wang", "<#C0GENERAL|general>", "<@U００1>", "A001", "A002", "A003", "L01", "a001", "A0001", "U001",
+          "Ａ001"]
+NUMBERS = ["0", "-0", "+0", "-1", "1", "2", "20", "21", "007", "0020", "1.5", "1,5", "3.", ".5", "+3", "-3",
+           "+-3", "1e3", "99999999999999999999999", "9" * 4300, "٣", "３", "２０", "２１", "1٣", "٠", "²", "-", "+"]
+CODE_WORDS = [code for kind in CODES.values() for code in kind] + [
+    "LATE", "Late", "CaLL", "MEDIA", "lateness", "test", "late,", "ｌａｔｅ", "DES\u212a"]
+NOTES = ["thanked by a caller", "迟到二十分钟", "x" * 300, "x" * 301, "y" * 5000, "line one\nline two",
+         "<@U001> again", "%s {0} {name} \\x00", "'; DROP TABLE ledger_entry; --", "🙂" * 10]
+BLANKS = ["", " ", "  ", "\t", "\n", "\u3000", "\xa0", " \u2003 "]
+
+piece = st.one_of(st.sampled_from(AGENTS), st.sampled_from(NUMBERS), st.sampled_from(CODE_WORDS),
+                  st.sampled_from(NOTES), st.text(st.characters(exclude_categories=("Cs",)), max_size=12))
+blank = st.sampled_from(BLANKS)
+
+
+@st.composite
+def command_texts(draw) -> str:
+    """Shaped like a command (agent, points or code, note), or any pieces in any order."""
+    if draw(st.booleans()):
+        words = [draw(st.sampled_from(AGENTS)), draw(st.one_of(st.sampled_from(NUMBERS), st.sampled_from(CODE_WORDS))),
+                 draw(st.one_of(st.sampled_from(NOTES), st.just(""), piece))]
+    else:
+        words = draw(st.lists(piece, max_size=5))
+    text = draw(blank)
+    for word in words:
+        text += word + draw(st.one_of(st.just(" "), blank))
+    return text
+
+
+# --- the property ---------------------------------------------------------------------------
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(kind=st.sampled_from(["deduct", "award"]), text=command_texts())
+@example(kind="deduct", text="<@U001> late")
+@example(kind="deduct", text="A001 lateness twenty minutes")
+@example(kind="award", text="A002 ３ helped a new hire")
+@example(kind="award", text="A002 ٣ helped a new hire")
+@example(kind="deduct", text="A001 +3 late again")
+@example(kind="deduct", text="A001 1,5 half a point")
+@example(kind="deduct", text="A001 1.5 half a point")
+@example(kind="deduct", text="A001 0 nothing")
+@example(kind="deduct", text="A001 -1 negative")
+@example(kind="award", text="A001 99999999999999999999999 a lot")
+@example(kind="deduct", text="<@ late")
+@example(kind="deduct", text="<@U1| late")
+@example(kind="deduct", text="<@u123> late")
+@example(kind="deduct", text="<@U001|wang> LATE")
+@example(kind="deduct", text="A001 late " + "x" * 301)
+@example(kind="deduct", text="\u3000")
+@example(kind="award", text="")
+def test_a_malformed_command_never_fails_and_writes_only_when_valid(lead_bot, kind, text):
+    before, calls = lead_bot.rows(), len(lead_bot.standin.calls)
+    assert lead_bot.requests.command(f"/{kind}", text, LEAD) == (200, "")
+    assert lead_bot.bot.worker.wait_idle(10)
+    expected = expected_entry(kind, text)
+    assert lead_bot.rows() == before + ([expected] if expected else [])
+
+    new = lead_bot.standin.calls[calls:]
+    answers = [c.body for c in new if c.method == "respond"]
+    if not text.strip():  # nothing after the command: the form opens instead of an answer
+        assert ([c.method for c in new], answers) == (["views.open"], [])
+        return
+    assert len(answers) == 1 and answers[0]["response_type"] == "ephemeral"
+    lines = answers[0]["text"].rstrip("\n").split("\n")
+    if expected:
+        employee = expected[0]
+        assert lines[0].startswith(f"Recorded for {ROSTER[employee]} ({employee}): {expected[1]:+d} ")
+    else:  # one line saying what is wrong, then the usage line
+        assert len(lines) == 2 and lines[1] == USAGE[kind], answers[0]["text"][:300]
+
+
+def test_points_longer_than_python_reads_are_too_many_points_not_an_error(lead_bot):
+    """4,301 digits or more: int() refuses them; the lead must still get the "too many" line."""
+    before = lead_bot.rows()
+    huge = "9" * 4301
+    assert lead_bot.requests.command("/award", f"A001 {huge} a lot", LEAD) == (200, "")
+    assert lead_bot.bot.worker.wait_idle(10)
+    assert lead_bot.rows() == before
+    answer = lead_bot.standin.wait_for("respond")[-1].body["text"]
+    # Only the first digits are echoed back: a page of nines helps nobody.
+    assert answer == f"{huge[:12]}… points is more than one entry may carry (20).\n{USAGE['award']}"
