@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from datetime import date
@@ -34,35 +33,13 @@ from bot.slack.chat import slack_chat  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 
 
-class RateLimitedSlack(SlackStandIn):
-    """Answers 429 past `limit` requests in any one second, as Slack does past its limits."""
-
-    def __init__(self, limit: int):
-        self.limit, self._second, self._used, self.refused = limit, 0, 0, 0
-        self._gate = threading.Lock()
-        super().__init__()
-
-    def _handle(self, request):
-        with self._gate:
-            second = int(time.monotonic())
-            if second != self._second:
-                self._second, self._used = second, 0
-            self._used += 1
-            over = self._used > self.limit
-            if over:
-                self.refused += 1
-        if over:
-            self.script(request.path.rsplit("/", 1)[-1], status=429, Retry_After="1")
-        super()._handle(request)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=5000)
     parser.add_argument("--limit", type=int, default=50)
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args()
-    slack = RateLimitedSlack(args.limit)
+    slack = SlackStandIn(per_second=args.limit)
     url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='kpibot-fanout-')) / 'fanout.db'}"
     engine = make_engine(url)
     upgrade(engine)

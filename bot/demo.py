@@ -49,9 +49,9 @@ def build_demo(*, session: Session, center: Center, day: date, seed: int = 7) ->
     session.add_all(teams)
     session.flush()
     leads = [_person(session, f"L{n + 1:02d}", pair, zh, team, "lead", date(2019, 3, 1))
-             for n, (pair, team) in enumerate(zip(LEADS, teams))]
+             for n, (pair, team) in enumerate(zip(LEADS, teams, strict=True))]
     session.add(_person(session, "M01", ("钱明", "Qian Ming"), zh, teams[0], "manager", date(2017, 6, 1)))
-    session.add_all(TeamLead(agent_id=lead.id, team_id=team.id) for lead, team in zip(leads, teams))
+    session.add_all(TeamLead(agent_id=lead.id, team_id=team.id) for lead, team in zip(leads, teams, strict=True))
     agents = [_person(session, f"A{n + 1:03d}", pair, zh, teams[n % 3], "agent",
                       _hire_date(n, day, first, rng)) for n, pair in enumerate(NAMES)]
     _stats(session, center, agents, first, day - timedelta(days=1), rng)

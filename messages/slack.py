@@ -63,5 +63,10 @@ def _cut_lines(value: str, locale: str) -> str:
     return value
 
 
+def section(words: str) -> dict[str, Any]:
+    """A section block of mrkdwn text."""
+    return {"type": "section", "text": {"type": "mrkdwn", "text": words}}
+
+
 def _context(words: str) -> dict[str, Any]:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": words}]}

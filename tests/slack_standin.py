@@ -29,7 +29,10 @@ class Scripted:
 
 
 class SlackStandIn:
-    def __init__(self):
+    def __init__(self, per_second: int | None = None):
+        self.per_second = per_second  # past this many requests in a second: 429, Retry-After 1
+        self.refused = 0
+        self._second, self._used = 0, 0
         self.calls: list[Call] = []
         self.users: dict[str, dict[str, Any]] = {}  # user ID -> users.info "user"
         self.socket_url: str | None = None  # apps.connections.open answers this WebSocket URL when set
@@ -94,8 +97,13 @@ class SlackStandIn:
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
         raw = request.rfile.read(int(request.headers.get("Content-Length") or 0))
         path = request.path
-        method = "respond" if path.startswith("/respond/") else path.rsplit("/", 1)[-1]
-        call = Call(method, _decode(raw, request.headers.get("Content-Type", "")), dict(request.headers), path)
+        method = "respond" if path.startswith("/respond/") else "upload" if path.startswith("/upload/") \
+            else path.rsplit("/", 1)[-1]
+        body = {"bytes": raw} if method == "upload" else _decode(raw, request.headers.get("Content-Type", ""))
+        call = Call(method, body, dict(request.headers), path)
+        if self._over_limit():
+            self._answer(request, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
+            return
         with self._lock:
             self.calls.append(call)
             self._lock.notify_all()
@@ -105,6 +113,22 @@ class SlackStandIn:
         status, body, headers = (scripted.status, scripted.body, scripted.headers) if scripted else (200, None, {})
         if body is None:
             body = self._usual(method, call.body) if status == 200 else {"ok": False, "error": "ratelimited" if status == 429 else "fatal_error"}
+        self._answer(request, status, body, headers)
+
+    def _over_limit(self) -> bool:
+        if self.per_second is None:
+            return False
+        with self._lock:
+            second = int(time.monotonic())
+            if second != self._second:
+                self._second, self._used = second, 0
+            self._used += 1
+            if self._used > self.per_second:
+                self.refused += 1
+                return True
+            return False
+
+    def _answer(self, request: BaseHTTPRequestHandler, status: int, body: dict, headers: dict) -> None:
         data = json.dumps(body).encode()
         request.send_response(status)
         request.send_header("Content-Type", "application/json")
@@ -127,6 +151,15 @@ class SlackStandIn:
             return {"ok": True, "url": self.socket_url}
         if method == "chat.postMessage":
             return {"ok": True, "channel": body.get("channel"), "ts": f"{time.time():.6f}"}
+        if method == "conversations.history":  # what was posted to the channel, metadata included
+            posted = [c.body for c in self.of("chat.postMessage") if c.body.get("channel") == body.get("channel")]
+            return {"ok": True, "messages": [{"type": "message", "text": p.get("text"),
+                                              "metadata": p.get("metadata")} for p in reversed(posted)]}
+        if method == "files.getUploadURLExternal":
+            n = len(self.of(method))
+            return {"ok": True, "upload_url": f"{self.url}/upload/F{n}", "file_id": f"F{n}"}
+        if method == "files.completeUploadExternal":
+            return {"ok": True, "files": [{"id": f["id"]} for f in json.loads(body.get("files", "[]"))]}
         return {"ok": True}
 
 

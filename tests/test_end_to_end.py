@@ -7,7 +7,7 @@ working days are 8, 9, 10, 12-16, 19-23 and 26-30 October: 18 in all.
 from __future__ import annotations
 
 import csv
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from freezegun import freeze_time

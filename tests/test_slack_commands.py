@@ -176,8 +176,9 @@ def as_sent(text: str) -> str:
 
 
 def said(text: str, blocks: list | None = None) -> tuple[str, dict]:
-    """An ephemeral answer on the command's response_url."""
-    return ("respond", {"text": as_sent(text), **({"blocks": blocks} if blocks else {}),
+    """An ephemeral answer on the command's response_url: the text, and its blocks (one section
+    of the same text when the answer has no layout of its own)."""
+    return ("respond", {"text": as_sent(text), "blocks": blocks or [section(as_sent(text))],
                         "response_type": "ephemeral"})
 
 

@@ -125,10 +125,10 @@ class SlackDoor:
             except CommandError as problem:
                 self._reply(respond, "command_error", locale, problem=problem)
             except SlackUnavailable:
-                respond(text=text(locale, "chat.unavailable"), response_type="ephemeral")
+                self._reply(respond, "chat_line", locale, key="chat.unavailable")
             except Exception:
                 log.exception("answering %s failed", getattr(handle, "__name__", handle))
-                respond(text=text(locale, "chat.oops"), response_type="ephemeral")
+                self._reply(respond, "chat_line", locale, key="chat.oops")
 
     def _mystats(self, session: Session, agent: Agent, locale: str, respond: Reply, words: str) -> None:
         today = self.center.today()
@@ -212,9 +212,11 @@ class SlackDoor:
 
     @staticmethod
     def _reply(respond: Reply, name: str, locale: str, blocks: bool = False, **context: Any) -> None:
-        """An ephemeral answer: the plain text, and Block Kit when the message has it."""
-        shown = slack.blocks(name, locale, **context) if blocks else None
-        respond(text=mrkdwn(render(name, locale, **context)), blocks=shown, response_type="ephemeral")
+        """An ephemeral answer: the plain text, and its Block Kit (one section when the message
+        has no layout of its own)."""
+        words = mrkdwn(render(name, locale, **context))
+        shown = slack.blocks(name, locale, **context) if blocks else slack.fit([slack.section(words)], locale)
+        respond(text=words, blocks=shown, response_type="ephemeral")
 
     def _tell(self, agent: Agent, key: str, name: str, **context: Any) -> None:
         """A DM to `agent`, sent once (the outbox keeps it if Slack is down)."""

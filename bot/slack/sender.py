@@ -29,7 +29,7 @@ class SlackSender:
         self.client, self.engine = client, engine
 
     def send(self, key: str, recipient: str, message: Message) -> None:
-        channel = self._channel(recipient, open_dm=True)
+        channel = self._channel(recipient)
         if message.file is not None:
             self._call(self.client.files_upload_v2, channel=channel, content=message.file.data,
                        filename=message.file.name, title=message.file.name, initial_comment=mrkdwn(message.text))
@@ -39,10 +39,12 @@ class SlackSender:
 
     def was_sent(self, delivery: Delivery) -> bool | None:
         """Look for the delivery's key in the channel's recent messages; None when we cannot."""
-        if '"file": {' in delivery.payload:
+        if Message.from_json(delivery.payload).file is not None:
             return None  # uploads carry no metadata
         try:
             channel = self._channel(delivery.recipient, open_dm=False)
+            if channel is None:
+                return False  # the DM was never opened, so nothing was posted in it
             oldest = delivery.claimed_at.timestamp() - 5 if delivery.claimed_at else None
             history = self._call(self.client.conversations_history, channel=channel, oldest=oldest,
                                  include_all_metadata=True, limit=100)
@@ -51,7 +53,9 @@ class SlackSender:
         return any((m.get("metadata") or {}).get("event_payload", {}).get("key") == delivery.key
                    for m in history.get("messages", []))
 
-    def _channel(self, recipient: str, open_dm: bool) -> str:
+    def _channel(self, recipient: str, open_dm: bool = True) -> str | None:
+        """A #channel as it is; a person's DM channel, opened once and remembered (None when it is
+        not open yet and `open_dm` is false)."""
         if recipient.startswith("#"):
             return recipient[1:]
         with Session(self.engine) as session:
@@ -59,8 +63,6 @@ class SlackSender:
             if agent is None or not agent.slack_user_id:
                 raise Undeliverable(f"{recipient} has no Slack user")
             if agent.slack_dm_channel or not open_dm:
-                if not agent.slack_dm_channel:
-                    raise Undeliverable("no DM channel yet")
                 return agent.slack_dm_channel
             opened = self._call(self.client.conversations_open, users=agent.slack_user_id)
             agent.slack_dm_channel = opened["channel"]["id"]  # opening is rate-limited: remember it
