@@ -18,7 +18,8 @@ from bot.outbox import PENDING, SENT, Outcome, Sender, attempt
 
 
 class Pace:
-    """One rate for all threads: additive increase, multiplicative decrease."""
+    """One rate for all threads: additive increase (about two a second more each second),
+    multiplicative decrease (a fifth off at each 429)."""
 
     def __init__(self, rate: float = 20.0, most: float = 200.0, clock=time.monotonic, sleep=time.sleep):
         self.rate, self.most, self.clock, self.sleep = rate, most, clock, sleep
@@ -36,11 +37,11 @@ class Pace:
 
     def accepted(self) -> None:
         with self._lock:
-            self.rate = min(self.most, self.rate + 1 / self.rate)
+            self.rate = min(self.most, self.rate + 2 / self.rate)
 
     def limited(self, retry_after: float) -> None:
         with self._lock:
-            self.rate = max(1.0, self.rate / 2)
+            self.rate = max(1.0, self.rate * 0.8)
             self._next = max(self._next, self.clock() + retry_after)
 
 
