@@ -23,17 +23,20 @@ class Pace:
 
     def __init__(self, rate: float = 20.0, most: float = 200.0, clock=time.monotonic, sleep=time.sleep):
         self.rate, self.most, self.clock, self.sleep = rate, most, clock, sleep
-        self._next = clock()
+        self._next = self._paused_until = clock()
         self._lock = threading.Lock()
 
     def wait(self) -> None:
-        """Block until this thread may send."""
-        with self._lock:
-            now = self.clock()
-            slot = max(self._next, now)
-            self._next = slot + 1 / self.rate
-        if slot > now:
-            self.sleep(slot - now)
+        """Block until this thread may send: its turn has come and no Retry-After is running.
+        A thread woken by its turn looks again, in case a 429 came meanwhile."""
+        while True:
+            with self._lock:
+                now = self.clock()
+                start = max(self._next, self._paused_until, now)
+                if start <= now:
+                    self._next = now + 1 / self.rate
+                    return
+            self.sleep(start - now)
 
     def accepted(self) -> None:
         with self._lock:
@@ -42,7 +45,7 @@ class Pace:
     def limited(self, retry_after: float) -> None:
         with self._lock:
             self.rate = max(1.0, self.rate * 0.8)
-            self._next = max(self._next, self.clock() + retry_after)
+            self._paused_until = max(self._paused_until, self.clock() + retry_after)
 
 
 def fan_out(engine: Engine, sender: Sender, keys: list[str], *, threads: int = 8, pace: Pace | None = None,

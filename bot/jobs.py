@@ -6,6 +6,7 @@ heartbeat stops and sends only what is missing.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -70,11 +71,12 @@ def _round(engine: Engine, chat: Chat, job: str, period: str,
         return RoundReport(job, period, claimed)
     beat = _Heartbeat(engine, claimed)
     chat.link()
+    outbox.settle_in_doubt(engine, chat.sender, older_than=lease)  # left by a runner that died
     with Session(engine) as session:
         keys = outbox.enqueue_many(session=session, items=build(session))
     outcome = fan_out(engine, chat.sender, keys, heartbeat=beat)
-    finish_run(engine, claimed, f"{len(outcome.sent)} sent, {len(outcome.pending)} pending, "
-                                f"{len(outcome.failed)} failed")
+    finish_run(engine, claimed, json.dumps({"sent": len(outcome.sent), "pending": len(outcome.pending),
+                                            "failed": len(outcome.failed)}))
     return RoundReport(job, period, "ran", len(keys), outcome)
 
 

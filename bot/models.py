@@ -103,16 +103,17 @@ class JobRun(SQLModel, table=True):
     started_at: datetime = Field(default_factory=utcnow)
     heartbeat_at: datetime = Field(default_factory=utcnow)  # a run whose heartbeat stops is taken over
     finished_at: datetime | None = None
-    summary: str | None = Field(default=None, max_length=500)
+    summary: str | None = Field(default=None, max_length=500)  # JSON: sent, pending and failed counts
 
 
 class StatsPull(SQLModel, table=True):
-    """A file the stats pull has imported, known by its content so it is imported once."""
+    """A file the stats pull has read: imported, or not and why. A file whose content is the
+    same as at its last pull is not imported again."""
 
     __tablename__ = "stats_pull"
     id: int | None = Field(default=None, primary_key=True)
-    name: str = Field(max_length=300)
-    sha256: str = Field(max_length=64, unique=True)
+    name: str = Field(max_length=300, index=True)
+    sha256: str = Field(max_length=64)  # empty when the file could not be fetched
     rows: int = 0
     added: int = 0
     updated: int = 0

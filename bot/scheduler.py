@@ -35,6 +35,12 @@ class Rounds:
     def __init__(self, center: Center, engine: Engine, chat: Chat, pull=None):
         self.center, self.engine, self.chat, self.pull = center, engine, chat, pull
 
+    def catch_up(self) -> list[RoundReport]:
+        """At start: pull the stats (they may be late too), then run what is due."""
+        if self.pull is not None:
+            self.pull()
+        return self.tick()
+
     def tick(self) -> list[RoundReport]:
         """Run every round due now (none, usually, except at the policy's times)."""
         now = datetime.now(self.center.tz)
@@ -73,7 +79,7 @@ def build_scheduler(rounds: Rounds, blocking: bool = False) -> BaseScheduler:
     if rounds.pull is not None:
         scheduler.add_job(rounds.pull, _daily(policy.pull_at, tz), id="pull", **each)
     scheduler.add_job(rounds.retry, IntervalTrigger(minutes=RETRY_MINUTES, timezone=tz), id="retry", **each)
-    scheduler.add_job(rounds.tick, id="catch-up", **each)  # now: a round whose time passed a little ago
+    scheduler.add_job(rounds.catch_up, id="catch-up", **each)  # now: a round whose time passed a little ago
     return scheduler
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from sqlalchemy import func
@@ -13,12 +14,18 @@ SHOWN = 50
 
 
 @dataclass(frozen=True)
+class RunLine:
+    run: JobRun
+    counts: dict[str, int]  # sent, pending, failed; empty while it runs
+
+
+@dataclass(frozen=True)
 class JobsStatus:
     counts: dict[str, int]  # deliveries by status
     pending: list[Delivery]
     in_doubt: list[Delivery]  # claimed, never finished
     failed: list[Delivery]
-    runs: list[JobRun]
+    runs: list[RunLine]
     pulls: list[StatsPull]
 
 
@@ -34,6 +41,7 @@ def jobs_status(*, session: Session) -> JobsStatus:
         pending=deliveries("pending"),
         in_doubt=deliveries("sending"),
         failed=deliveries("failed"),
-        runs=list(session.exec(select(JobRun).order_by(JobRun.started_at.desc()).limit(10)).all()),
+        runs=[RunLine(run, json.loads(run.summary) if run.summary else {})
+              for run in session.exec(select(JobRun).order_by(JobRun.started_at.desc()).limit(10)).all()],
         pulls=list(session.exec(select(StatsPull).order_by(StatsPull.pulled_at.desc()).limit(10)).all()),
     )

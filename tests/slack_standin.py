@@ -35,6 +35,8 @@ class SlackStandIn:
         self._second, self._used = 0, 0
         self.calls: list[Call] = []
         self.users: dict[str, dict[str, Any]] = {}  # user ID -> users.info "user"
+        self.posted: list[dict[str, Any]] = []  # chat.postMessage bodies it accepted
+        self.uploaded: list[dict[str, Any]] = []  # files.completeUploadExternal bodies it accepted
         self.socket_url: str | None = None  # apps.connections.open answers this WebSocket URL when set
         self._scripts: dict[str, deque[Scripted]] = defaultdict(deque)
         self._holds: dict[str, threading.Event] = {}
@@ -63,6 +65,13 @@ class SlackStandIn:
 
     def response_url(self, name: str = "r") -> str:
         return f"{self.url}/respond/{name}"
+
+    def forget(self) -> None:
+        """Start afresh: no calls, nothing posted or uploaded (for a stand-in shared by tests)."""
+        with self._lock:
+            self.calls.clear()
+            self.posted.clear()
+            self.uploaded.clear()
 
     def close(self) -> None:
         for event in self._holds.values():
@@ -113,6 +122,8 @@ class SlackStandIn:
         status, body, headers = (scripted.status, scripted.body, scripted.headers) if scripted else (200, None, {})
         if body is None:
             body = self._usual(method, call.body) if status == 200 else {"ok": False, "error": "ratelimited" if status == 429 else "fatal_error"}
+        if status == 200 and body.get("ok"):  # what Slack would now show in the channel
+            {"chat.postMessage": self.posted, "files.completeUploadExternal": self.uploaded}.get(method, []).append(call.body)
         self._answer(request, status, body, headers)
 
     def _over_limit(self) -> bool:
@@ -152,9 +163,12 @@ class SlackStandIn:
         if method == "chat.postMessage":
             return {"ok": True, "channel": body.get("channel"), "ts": f"{time.time():.6f}"}
         if method == "conversations.history":  # what was posted to the channel, metadata included
-            posted = [c.body for c in self.of("chat.postMessage") if c.body.get("channel") == body.get("channel")]
+            posted = [p for p in self.posted if p.get("channel") == body.get("channel")]
             return {"ok": True, "messages": [{"type": "message", "text": p.get("text"),
                                               "metadata": p.get("metadata")} for p in reversed(posted)]}
+        if method == "files.list":  # the files uploaded to the channel
+            return {"ok": True, "files": [f for u in self.uploaded if u.get("channel_id") == body.get("channel")
+                                          for f in json.loads(u.get("files", "[]"))]}
         if method == "files.getUploadURLExternal":
             n = len(self.of(method))
             return {"ok": True, "upload_url": f"{self.url}/upload/F{n}", "file_id": f"F{n}"}

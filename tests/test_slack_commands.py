@@ -340,10 +340,8 @@ def test_mystats_tells_a_first_week_agent_they_are_exempt(world):
     text, blocks = stats_answer(
         "Zhao Lei (A003) · Team 2 · new hire",
         "Wed 4 Nov: 0 calls, 0 min of talk time. First week: exempt from the quota.",
-        "November 2026 up to Wed 4 Nov: 0 of 838 calls, 0 of 2,011 talk minutes\n"
+        "November 2026: no working day assessed yet; the quota is 838 calls and 2,011 talk minutes.\n"
         "  Quota pro-rated: 16 of 21 working days assessed.\n"
-        "  calls ░░░░░░░░░░ 0.0% · talk ░░░░░░░░░░ 0.0%\n"
-        "  Attainment 0.0%.\n"
         "  Still needed: 53 calls and 126 min a day for the 16 working days left.",
         "Score 100 (base 100)\nNo deductions or awards this month.",
         rank="Not ranked yet: no assessed day this month.")

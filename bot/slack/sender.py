@@ -38,15 +38,18 @@ class SlackSender:
                    unfurl_links=False, metadata={"event_type": METADATA_EVENT, "event_payload": {"key": key}})
 
     def was_sent(self, delivery: Delivery) -> bool | None:
-        """Look for the delivery's key in the channel's recent messages; None when we cannot."""
-        if Message.from_json(delivery.payload).file is not None:
-            return None  # uploads carry no metadata
+        """Look in the channel for what the delivery sent since it was claimed: a message with its
+        key in the metadata, or an upload of its file. None when Slack cannot be asked."""
+        since = delivery.claimed_at.timestamp() - 5 if delivery.claimed_at else 0
+        file = Message.from_json(delivery.payload).file
         try:
             channel = self._channel(delivery.recipient, open_dm=False)
             if channel is None:
                 return False  # the DM was never opened, so nothing was posted in it
-            oldest = delivery.claimed_at.timestamp() - 5 if delivery.claimed_at else None
-            history = self._call(self.client.conversations_history, channel=channel, oldest=oldest,
+            if file is not None:
+                found = self._call(self.client.files_list, channel=channel, ts_from=int(since), types="images")
+                return any(f.get("title") == file.name for f in found.get("files", []))
+            history = self._call(self.client.conversations_history, channel=channel, oldest=since,
                                  include_all_metadata=True, limit=100)
         except (SendFailed, Undeliverable):
             return None

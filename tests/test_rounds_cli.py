@@ -1,0 +1,104 @@
+"""`kpibot jobs run morning|month-end` as the operator reads it, in English and Chinese: one line
+per outcome, and one line with exit code 1 for a bad --date or --month. The center is
+tests/rounds_world.py (8 messages on Monday 23 November)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session
+
+from bot.models import JobRun
+from rounds_world import kpibot, posted, world  # noqa: F401
+
+
+def test_the_morning_round_in_chinese_speaks_chinese_to_the_operator_and_to_agents(world, kpibot):  # noqa: F811
+    """With KPIBOT_LOCALE=zh-CN those without a language on the roster read Chinese too."""
+    world.finds_chen_jing()
+    assert kpibot("jobs", "run", "morning", "--date", "2026-11-23", locale="zh-CN") == \
+        (0, "早间推送 2026-11-23：8 条消息：已发送 8，待发送 0，失败 0，之前已发送 0。\n", "")
+    texts = posted(world.standin)
+    assert texts["morning:2026-11-23:A002"] == """\
+Li Na，早上好！
+
+11月20日 周五：通话 48/60 次，通话时长 130/150 分钟
+  次数 ████████░░ 80.0% · 时长 ████████░░ 86.7%
+  还差 12 次、20 分钟。
+2026年11月截至11月22日 周日：通话 888/1,320 次，通话时长 2,230/3,300 分钟
+  次数 ██████░░░░ 67.3% · 时长 ██████░░░░ 67.6%
+  达成率 67.4%。
+  剩余 6 个工作日，每天还需 72 次、179 分钟。
+
+本月得分：98。"""
+    assert texts["morning:2026-11-23:A003"] == """\
+Zhao Lei，早上好！
+欢迎加入！入职第一周以学习为主，免考核。
+11月20日 周五：通话 30 次，通话时长 70 分钟，继续加油！
+11月24日 周二起开始考核：每天通话 50 次、通话时长 120 分钟。"""
+    assert texts["digest:2026-11-23:L01"] == """\
+Alpha 11月20日 周五：4 人中 2 人达成当日基本量。
+未达成：
+  Li Na（A002）：还差 12 次、20 分钟 · 本月达成率 67.4%
+已达成：Wang Fang、Chen Jing
+入职第一周免考核：Zhao Lei
+没有数据：Liu Yang"""
+
+
+@pytest.mark.parametrize("locale, line", [
+    (None, "2026-11-22 is not a working day: no morning round (add --force to send one anyway).\n"),
+    ("zh-CN", "2026-11-22 不是工作日：不发送早间消息（如仍要发送，请加 --force）。\n"),
+])
+def test_a_day_off_is_one_line_and_sends_nothing(world, kpibot, locale, line):  # noqa: F811
+    assert kpibot("jobs", "run", "morning", "--date", "2026-11-22", locale=locale) == (0, line, "")
+    assert world.standin.calls == []
+
+
+def test_a_day_off_with_force_runs_the_round(world, kpibot):  # noqa: F811
+    world.finds_chen_jing()
+    assert kpibot("jobs", "run", "morning", "--date", "2026-11-22", "--force") == \
+        (0, "Morning round 2026-11-22: 8 messages: 8 sent, 0 pending, 0 failed, 0 sent before.\n", "")
+
+
+@pytest.mark.parametrize("locale, line", [
+    (None, "Morning round 2026-11-23 is running in another process right now: nothing was sent from here.\n"),
+    ("zh-CN", "早间推送 2026-11-23 正在另一个进程中运行：本进程没有发送。\n"),
+])
+def test_a_round_running_elsewhere_is_left_alone(world, kpibot, locale, line):  # noqa: F811
+    with Session(world.engine) as session:  # another process claimed it a moment ago and is beating
+        session.add(JobRun(job="morning", period="2026-11-23"))
+        session.commit()
+    assert kpibot("jobs", "run", "morning", "--date", "2026-11-23", locale=locale) == (0, line, "")
+    assert world.standin.calls == []
+
+
+@pytest.mark.parametrize("args, locale, line", [
+    (("morning", "--date", "2026-11-31"), None, "'2026-11-31' is not a date: use YYYY-MM-DD."),
+    (("morning", "--date", "23/11/2026"), None, "'23/11/2026' is not a date: use YYYY-MM-DD."),
+    (("morning", "--date", "tomorrow"), "zh-CN", "'tomorrow' 不是日期：请用 YYYY-MM-DD。"),
+    (("month-end", "--month", "2026-13"), None, "'2026-13' is not a month: use YYYY-MM."),
+    (("month-end", "--month", "2026-11-01"), None, "'2026-11-01' is not a month: use YYYY-MM."),
+    (("month-end", "--month", "11/2026"), "zh-CN", "'11/2026' 不是月份：请用 YYYY-MM。"),
+])
+def test_a_bad_date_or_month_is_one_line_and_exit_1(world, kpibot, args, locale, line):  # noqa: F811
+    assert kpibot("jobs", "run", *args, locale=locale) == (1, "", line + "\n")
+    assert world.standin.calls == []
+    assert world.runs() == []
+
+
+@pytest.mark.parametrize("locale, status", [
+    (None, """\
+Deliveries: 0 sent, 0 pending, 0 failed, 0 in doubt.
+Last runs:
+  none yet
+Last pulls:
+  none yet
+"""),
+    ("zh-CN", """\
+消息：已发送 0，待发送 0，失败 0，状态不明 0。
+最近运行：
+  暂无
+最近拉取：
+  暂无
+"""),
+])
+def test_jobs_status_before_any_round(kpibot, locale, status):  # noqa: F811
+    assert kpibot("jobs", "status", locale=locale) == (0, status, "")

@@ -1,0 +1,217 @@
+"""Each scheduled message goes out once: a round run twice, two processes running it at the same
+moment (real subprocesses on one PostgreSQL database), and a process killed half-way whose round
+is resumed after its lease; messages in flight at the kill are settled by asking Slack.
+
+The center is tests/rounds_world.py; its Monday round (23 November) is 8 messages: 6 nudges and
+2 digests (see tests/test_rounds_morning.py for their words).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session, select
+
+from bot import outbox
+from bot.db import make_engine, upgrade
+from bot.fanout import fan_out
+from bot.jobs import morning_messages
+from bot.models import Agent
+from conftest import PG_SERVER
+from factories import add_agent
+from rounds_world import TOKEN, World, kpibot, make_world, posts_per_key, transcript, world  # noqa: F401
+from test_rounds_morning import MONDAY, ROUND, monday_transcript
+
+RAN = "Morning round 2026-11-23: 8 messages: 8 sent, 0 pending, 0 failed, 0 sent before.\n"
+
+
+def test_the_same_round_run_twice_sends_nothing_the_second_time(world, kpibot):  # noqa: F811
+    world.finds_chen_jing()
+    assert kpibot("jobs", "run", "morning", "--date", "2026-11-23") == (0, RAN, "")
+    assert kpibot("jobs", "run", "morning", "--date", "2026-11-23") == \
+        (0, "Morning round 2026-11-23 has run already: nothing was sent again.\n", "")
+    assert kpibot("jobs", "run", "morning", "--date", "2026-11-23", locale="zh-CN") == \
+        (0, "早间推送 2026-11-23 已经运行过：没有重复发送。\n", "")
+    again = world.morning(MONDAY, force=True)  # forcing a working day's round changes nothing
+    assert (again.state, again.queued, again.outcome) == ("done_before", 0, None)
+    assert transcript(world.standin) == monday_transcript()
+    assert world.runs() == [("morning", "2026-11-23", "done", "8 sent, 0 pending, 0 failed")]
+
+
+# --- real processes -------------------------------------------------------------------------------
+
+
+def kpibot_process(world: World, cwd: Path, *args: str) -> subprocess.Popen:  # noqa: F811
+    """`python -m bot ARGS` in a process of its own, against the world's database and stand-in."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KPIBOT_", "SLACK_", "DATABASE_"))}
+    env.update(DATABASE_URL=world.settings.database_url, SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=world.standin.api_url)
+    return subprocess.Popen([sys.executable, "-m", "bot", *args], cwd=cwd, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def wait_until(condition, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def sent(world: World) -> int:  # noqa: F811
+    return sum(1 for status, _, _ in world.deliveries().values() if status == "sent")
+
+
+@pytest.fixture
+def postgres_world(pg_url, policy):
+    """The world on a PostgreSQL database of its own (the session's pg_url database stays empty)."""
+    name = f"kpibot_rounds_{uuid.uuid4().hex[:10]}"
+    admin = make_engine(PG_SERVER).execution_options(isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_SERVER.rsplit("/", 1)[0] + f"/{name}"
+    migrator = make_engine(url)
+    upgrade(migrator)
+    migrator.dispose()
+    made = make_world(url, policy)
+    yield made
+    made.standin.close()
+    made.engine.dispose()
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_two_processes_at_the_same_moment_send_each_message_once(postgres_world, tmp_path):
+    world = postgres_world  # noqa: F811
+    world.finds_chen_jing()
+    release = world.standin.hold("chat.postMessage")  # the winner is still sending when the other asks
+    both = [kpibot_process(world, tmp_path, "jobs", "run", "morning", "--date", "2026-11-23") for _ in range(2)]
+    world.standin.wait_for("chat.postMessage", 1, timeout=60)
+    wait_until(lambda: any(p.poll() is not None for p in both))
+    release.set()
+    outputs = sorted(p.communicate(timeout=60) + (p.returncode,) for p in both)
+    assert outputs == sorted([
+        (RAN, "", 0),
+        ("Morning round 2026-11-23 is running in another process right now: nothing was sent from here.\n", "", 0)])
+    assert posts_per_key(world.standin) == Counter(ROUND)
+    assert transcript(world.standin) == monday_transcript()
+    assert world.runs() == [("morning", "2026-11-23", "done", "8 sent, 0 pending, 0 failed")]
+
+
+@pytest.fixture
+def big_world(world):  # noqa: F811
+    """The world with 12 more agents in team Gamma (no lead), all with DM channels known from earlier
+    rounds except Chen Jing, found by email this morning: 20 messages, more than the 8 sending threads."""
+    with Session(world.engine) as session:
+        for n in range(1, 13):
+            add_agent(session, f"A1{n:02d}", name=f"Agent {n}", team="Gamma", slack_user_id=f"U1{n:02d}")
+        for agent in session.exec(select(Agent).where(Agent.slack_user_id.is_not(None))).all():
+            agent.slack_dm_channel = f"D{agent.slack_user_id}"
+            session.add(agent)
+        session.commit()
+    world.finds_chen_jing()
+    return world
+
+
+BIG_ROUND = [f"morning:2026-11-23:{who}" for who in ("A001", "A002", "A003", "A004", "A006", "A007")] + \
+    [f"morning:2026-11-23:A1{n:02d}" for n in range(1, 13)] + ["digest:2026-11-23:L01", "digest:2026-11-23:L02"]
+
+
+@pytest.mark.slow
+def test_a_round_killed_half_way_resumes_with_only_the_missing_messages(big_world, tmp_path):  # noqa: F811
+    """8 threads take the first 8 messages; Slack answers the first 2 posts and then nothing more:
+    the 2 threads set free take messages 9 and 10. Message 10's post is lost on the way, the 7 others
+    arrived but were never answered. Then the process is killed."""
+    world = big_world  # noqa: F811
+    first, rest = BIG_ROUND[:10], BIG_ROUND[10:]
+    world.standin.stick("chat.postMessage", after=2, lose={"morning:2026-11-23:A104"})
+    process = kpibot_process(world, tmp_path, "jobs", "run", "morning", "--date", "2026-11-23")
+    wait_until(lambda: world.standin.stuck() == 8)
+    process.send_signal(signal.SIGKILL)
+    assert process.wait(timeout=30) == -signal.SIGKILL
+    answered = [a["key"] for a in world.standin.arrivals if a["method"] == "chat.postMessage" and a["status"] == 200]
+    arrived = [k for k in first if k not in answered and k != "morning:2026-11-23:A104"]
+    assert (len(answered), set(answered) < set(first), len(arrived)) == (2, True, 7)
+    assert world.deliveries() == {key: ("sent", 1, None) if key in answered else ("sending", 1, None)
+                                  if key in first else ("pending", 0, None) for key in BIG_ROUND}
+
+    # Run again once the lease is over: the run is taken over; the 8 in doubt are checked with
+    # Slack first (7 arrived: sent; 1 did not: sent now), then what was never claimed is sent.
+    world.standin.unstick("chat.postMessage")
+    world.after_the_lease()
+    report = world.morning(MONDAY)
+    lost = "morning:2026-11-23:A104"
+    in_doubt = arrived + [lost]
+    assert (report.state, report.queued, sorted(report.outcome.sent), sorted(report.outcome.skipped)) == \
+        ("ran", 20, sorted(rest + [lost]), sorted(k for k in first if k != lost))
+    channels = {f"morning:2026-11-23:{who}": f"DU{who[1:]}" for who in ("A001", "A002", "A003", "A004", "A006",
+                                                                          "A007")} | \
+        {f"morning:2026-11-23:A1{n:02d}": f"DU1{n:02d}" for n in range(1, 13)}
+    assert sorted(c.body["channel"] for c in world.standin.of("conversations.history")) == \
+        sorted(channels[key] for key in in_doubt)
+    assert {c.body["include_all_metadata"] for c in world.standin.of("conversations.history")} == {"1"}
+    assert posts_per_key(world.standin) == Counter(BIG_ROUND)
+    assert world.deliveries() == {key: ("sent", 2 if key == lost else 1, None) for key in BIG_ROUND}
+    assert world.runs() == [("morning", "2026-11-23", "done", "11 sent, 0 pending, 0 failed")]
+
+    # The retry later finds nothing left in doubt and sends nothing more.
+    world.after_the_lease()
+    world.rounds().retry()
+    assert posts_per_key(world.standin) == Counter(BIG_ROUND)
+
+
+@pytest.mark.slow
+def test_a_round_killed_while_opening_dm_channels_still_reaches_everyone_once(world, tmp_path):  # noqa: F811
+    """No DM channel is known yet: each message starts with conversations.open. Slack answers the
+    first 2 and then nothing more; the process is killed with 6 messages claimed, their channels
+    never opened, so never posted. Resumed after the lease, each must still arrive exactly once."""
+    world.finds_chen_jing()
+    world.standin.stick("conversations.open", after=2)
+    process = kpibot_process(world, tmp_path, "jobs", "run", "morning", "--date", "2026-11-23")
+    wait_until(lambda: world.standin.stuck() == 6 and sent(world) == 2)
+    process.send_signal(signal.SIGKILL)
+    assert process.wait(timeout=30) == -signal.SIGKILL
+    answered = [c.body["metadata"]["event_payload"]["key"] for c in world.standin.of("chat.postMessage")]
+    assert world.deliveries() == {key: ("sent" if key in answered else "sending", 1, None) for key in ROUND}
+
+    world.standin.unstick("conversations.open")
+    world.after_the_lease()
+    world.rounds().retry()
+    # A DM channel never opened is known unsent without asking Slack: opened now, and posted once.
+    assert world.standin.of("conversations.history") == []
+    assert len(world.standin.of("conversations.open")) == 2 + 6 + 6
+    assert posts_per_key(world.standin) == Counter(ROUND)
+    assert world.deliveries() == {key: ("sent", 1 if key in answered else 2, None) for key in ROUND}
+
+
+@pytest.mark.postgres
+def test_two_senders_at_once_on_postgresql_claim_each_delivery_once(postgres_world):
+    """The delivery claim itself, without the run's claim in front: two fan-outs of the same keys
+    on two threads, as two replicas retrying at the same moment."""
+    world = postgres_world  # noqa: F811
+    world.finds_chen_jing()
+    chat = world.chat()
+    chat.link()
+    with Session(world.engine) as session:
+        keys = outbox.enqueue_many(session=session, items=morning_messages(session, world.center, chat, MONDAY))
+    outcomes = []
+    senders = [threading.Thread(target=lambda: outcomes.append(fan_out(world.engine, chat.sender, keys)))
+               for _ in range(2)]
+    for sender in senders:
+        sender.start()
+    for sender in senders:
+        sender.join()
+    assert sorted(outcomes[0].sent + outcomes[1].sent) == sorted(ROUND)
+    assert sorted(outcomes[0].skipped + outcomes[1].skipped) == sorted(ROUND)
+    assert posts_per_key(world.standin) == Counter(ROUND)

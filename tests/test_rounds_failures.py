@@ -1,0 +1,198 @@
+"""Slack saying no: a 429 with Retry-After is waited out and the message still goes out in the same
+run; 5xx answers are retried with backoff and what keeps failing stays pending for the retry;
+what can never succeed (channel_not_found) fails. `kpibot jobs status` lists them, in both
+languages. The center is tests/rounds_world.py and its Monday round (8 messages)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import update
+from sqlmodel import Session
+
+from bot.jobs import morning
+from bot.models import JobRun
+from rounds_world import DIES, kpibot, make_world, posts_per_key, transcript, world  # noqa: F401
+
+from test_rounds_morning import MONDAY, ROUND, monday_transcript
+
+FATAL = (500, {"ok": False, "error": "fatal_error"})
+UNAVAILABLE = (503, {"ok": False, "error": "service_unavailable"})
+NO_CHANNEL = (200, {"ok": False, "error": "channel_not_found"})
+
+
+def arrivals_of(world, key: str) -> list[tuple[float, int]]:  # noqa: F811
+    return [(a["t"], a["status"]) for a in world.standin.arrivals if a["key"] == key]
+
+
+def run_started_at(world, when: datetime) -> None:  # noqa: F811
+    """Pin the runs' start so that `jobs status` prints a known time."""
+    with Session(world.engine) as session:
+        session.execute(update(JobRun).values(started_at=when))
+        session.commit()
+
+
+def test_a_429_is_waited_out_and_the_message_still_goes_out_in_the_same_run(world):  # noqa: F811
+    world.finds_chen_jing()
+    world.standin.script("chat.postMessage", 429, Retry_After="1")  # whichever post comes first
+    report = world.morning(MONDAY)
+    assert (report.state, sorted(report.outcome.sent), report.outcome.pending, report.outcome.failed) == \
+        ("ran", sorted(ROUND), [], [])
+    limited = next(a["key"] for a in world.standin.arrivals if a["status"] == 429)
+    (refused, status), (retried, again) = arrivals_of(world, limited)
+    assert (status, again, retried - refused >= 1.0) == (429, 200, True)
+    assert posts_per_key(world.standin) == Counter(ROUND + [limited])
+    assert world.deliveries() == {key: ("sent", 2 if key == limited else 1, None) for key in ROUND}
+
+
+def test_after_a_429_nothing_more_is_sent_until_its_retry_after_is_over(world):  # noqa: F811
+    """"Everyone waits out the Retry-After" (bot/fanout.py): no request should reach Slack in the
+    second after the 429 (0.1 s allowed for requests already on their way)."""
+    world.finds_chen_jing()
+    world.standin.script("chat.postMessage", 429, Retry_After="1")
+    world.morning(MONDAY)
+    limited = next(a["t"] for a in world.standin.arrivals if a["status"] == 429)
+    early = [(round(a["t"] - limited, 3), a["method"], a["key"]) for a in world.standin.arrivals
+             if limited + 0.1 < a["t"] < limited + 1.0]
+    assert early == []
+
+
+@pytest.fixture
+def rate_limited(database_url, policy):
+    """The world behind a stand-in that answers 429 (Retry-After: 1) past 5 requests a second."""
+    made = make_world(database_url, policy, per_second=5)
+    yield made
+    made.standin.close()
+    made.engine.dispose()
+
+
+def test_past_slacks_rate_limit_every_message_still_goes_out_once_in_the_same_run(rate_limited):
+    world = rate_limited  # noqa: F811
+    world.finds_chen_jing()
+    report = world.morning(MONDAY)
+    assert (report.state, sorted(report.outcome.sent), report.outcome.pending, report.outcome.failed) == \
+        ("ran", sorted(ROUND), [], [])
+    assert world.standin.refused > 0  # the limit was hit: 16 calls and more cannot pass at 5 a second
+    assert transcript(world.standin) == monday_transcript()  # the 429s aside, each call once
+    assert posts_per_key(world.standin) == Counter(ROUND)
+
+
+# --- server errors, and `jobs status` ------------------------------------------------------------
+
+STATUS_BEFORE = """\
+Deliveries: 6 sent, 1 pending, 1 failed, 0 in doubt.
+Pending (sent on the next retry, every 5 minutes):
+  morning:2026-11-23:A002 → A002 · 3 tries · 500 fatal_error
+Failed (will not be sent; fix the roster or the channel):
+  morning:2026-11-23:A006 → A006 · 2 tries · channel_not_found
+Last runs:
+  Morning round 2026-11-23 · done · 2026-11-23 01:00:00 UTC · 6 sent, 1 pending, 1 failed
+Last pulls:
+  none yet
+"""
+STATUS_AFTER = """\
+Deliveries: 7 sent, 0 pending, 1 failed, 0 in doubt.
+Failed (will not be sent; fix the roster or the channel):
+  morning:2026-11-23:A006 → A006 · 2 tries · channel_not_found
+Last runs:
+  Morning round 2026-11-23 · done · 2026-11-23 01:00:00 UTC · 6 sent, 1 pending, 1 failed
+Last pulls:
+  none yet
+"""
+
+
+@pytest.fixture
+def server_errors(world, kpibot):  # noqa: F811
+    """Monday's round through `kpibot jobs run morning` while Slack answers Wang Fang's DM 503 once,
+    Li Na's 500 three times, and Zhou Min's 500 then channel_not_found; returns what it printed."""
+    world.finds_chen_jing()
+    world.standin.fail("morning:2026-11-23:A001", UNAVAILABLE)
+    world.standin.fail("morning:2026-11-23:A002", FATAL, FATAL, FATAL)
+    world.standin.fail("morning:2026-11-23:A006", FATAL, NO_CHANNEL)
+    printed = kpibot("jobs", "run", "morning", "--date", "2026-11-23")
+    run_started_at(world, datetime(2026, 11, 23, 1, 0, 0, tzinfo=UTC))
+    return printed
+
+
+def test_server_errors_are_retried_with_backoff_and_what_keeps_failing_stays_pending(world, kpibot, server_errors):  # noqa: F811,E501
+    assert server_errors == \
+        (0, "Morning round 2026-11-23: 8 messages: 6 sent, 1 pending, 1 failed, 0 sent before.\n", "")
+    assert [s for _, s in arrivals_of(world, "morning:2026-11-23:A001")] == [503, 200]
+    assert [s for _, s in arrivals_of(world, "morning:2026-11-23:A006")] == [500, 200]
+    tries = arrivals_of(world, "morning:2026-11-23:A002")
+    assert [s for _, s in tries] == [500, 500, 500]
+    assert (tries[1][0] - tries[0][0] >= 0.5, tries[2][0] - tries[1][0] >= 1.0) == (True, True)  # backing off
+    assert world.deliveries() == {key: ("sent", 1, None) for key in ROUND} | {
+        "morning:2026-11-23:A001": ("sent", 2, None),
+        "morning:2026-11-23:A002": ("pending", 3, "500 fatal_error"),
+        "morning:2026-11-23:A006": ("failed", 2, "channel_not_found")}
+    assert kpibot("jobs", "status") == (0, STATUS_BEFORE, "")
+
+    world.rounds().retry()  # the retry, every 5 minutes: the pending DM goes out, the failed one never
+    assert [s for _, s in arrivals_of(world, "morning:2026-11-23:A002")] == [500, 500, 500, 200]
+    assert [s for _, s in arrivals_of(world, "morning:2026-11-23:A006")] == [500, 200]
+    assert world.deliveries()["morning:2026-11-23:A002"] == ("sent", 4, None)
+    assert kpibot("jobs", "status") == (0, STATUS_AFTER, "")
+    assert posts_per_key(world.standin) == Counter(ROUND + ["morning:2026-11-23:A001"] + [
+        "morning:2026-11-23:A002"] * 3 + ["morning:2026-11-23:A006"])
+
+
+def test_jobs_status_in_chinese(world, kpibot, server_errors):  # noqa: F811
+    """The run's summary is words a person reads: in Chinese too, as the round's own report says it."""
+    assert kpibot("jobs", "status", locale="zh-CN") == (0, """\
+消息：已发送 6，待发送 1，失败 1，状态不明 0。
+待发送（每 5 分钟重试一次）：
+  morning:2026-11-23:A002 → A002 · 尝试 3 次 · 500 fatal_error
+失败（不会再发送；请检查花名册或频道）：
+  morning:2026-11-23:A006 → A006 · 尝试 2 次 · channel_not_found
+最近运行：
+  早间推送 2026-11-23 · 已完成 · 2026-11-23 01:00:00 UTC · 已发送 6，待发送 1，失败 1
+最近拉取：
+  暂无
+""", "")
+
+
+def test_jobs_status_counts_a_single_try_in_the_singular(world, kpibot):  # noqa: F811
+    world.finds_chen_jing()
+    world.standin.fail("morning:2026-11-23:A006", NO_CHANNEL)
+    assert kpibot("jobs", "run", "morning", "--date", "2026-11-23") == \
+        (0, "Morning round 2026-11-23: 8 messages: 7 sent, 0 pending, 1 failed, 0 sent before.\n", "")
+    run_started_at(world, datetime(2026, 11, 23, 1, 0, 0, tzinfo=UTC))
+    assert kpibot("jobs", "status") == (0, """\
+Deliveries: 7 sent, 0 pending, 1 failed, 0 in doubt.
+Failed (will not be sent; fix the roster or the channel):
+  morning:2026-11-23:A006 → A006 · 1 try · channel_not_found
+Last runs:
+  Morning round 2026-11-23 · done · 2026-11-23 01:00:00 UTC · 7 sent, 0 pending, 1 failed
+Last pulls:
+  none yet
+""", "")
+
+
+@DIES
+def test_jobs_status_shows_deliveries_in_doubt_and_the_retry_settles_them(world, kpibot):  # noqa: F811
+    """Li Na's DM: Slack answers 500, and the process dies during the second try. The claim is
+    in doubt until the retry asks Slack, which does not have it: sent again, once."""
+    world.finds_chen_jing()
+    world.standin.fail("morning:2026-11-23:A002", FATAL)
+    report = morning(center=world.center, engine=world.engine, day=MONDAY,
+                     chat=world.dying_chat("morning:2026-11-23:A002", on_try=2))
+    assert (sorted(report.outcome.sent), report.outcome.pending) == (sorted(set(ROUND) - {"morning:2026-11-23:A002"}), [])
+    run_started_at(world, datetime(2026, 11, 23, 1, 0, 0, tzinfo=UTC))
+    assert kpibot("jobs", "status") == (0, """\
+Deliveries: 7 sent, 0 pending, 0 failed, 1 in doubt.
+In doubt (claimed, never finished; checked with Slack on the next retry):
+  morning:2026-11-23:A002 → A002 · 2 tries · 500 fatal_error
+Last runs:
+  Morning round 2026-11-23 · done · 2026-11-23 01:00:00 UTC · 7 sent, 0 pending, 0 failed
+Last pulls:
+  none yet
+""", "")
+    world.after_the_lease()
+    world.rounds().retry()
+    assert [c.body["channel"] for c in world.standin.of("conversations.history")] == ["DU002"]
+    assert [s for _, s in arrivals_of(world, "morning:2026-11-23:A002")] == [500, 200]
+    assert world.deliveries()["morning:2026-11-23:A002"] == ("sent", 3, None)
+    assert posts_per_key(world.standin) == Counter(ROUND + ["morning:2026-11-23:A002"])

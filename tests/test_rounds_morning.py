@@ -1,0 +1,310 @@
+"""The morning round over real HTTP to a stand-in Slack: who gets which DM, word for word, on a
+Monday after a weekend, after the National Day holiday, on a make-up Saturday, and on a day off.
+
+The center is tests/rounds_world.py. Every number below is worked out by hand from it:
+
+Monday 23 November reports Friday 20 November; the month runs up to Sunday 22 November and
+6 working days are left (23-27 and 30 November, the 23rd included). November has 21.
+    Wang Fang   Fri 62 calls 151.5 min (62/60 = 103.3 %, 9,090/9,000 s = 101.0 %); month 15 x 62 = 930
+                calls, 2,272.5 min: 930/1,320 = 70.5 %, 2,272.5/3,300 = 68.9 %, mean 69.7 %; still needed
+                390/6 = 65 calls and 1,027.5/6 = 171.25 -> 172 min a day.
+    Li Na       Fri 48/60 = 80.0 %, 130/150 = 86.7 %: short 12 calls and 20 min; month 14 x 60 + 48 = 888,
+                14 x 150 + 130 = 2,230: 67.3 %, 67.6 %, mean 67.4 %; 432/6 = 72, 1,070/6 -> 179; score 98.
+    Zhao Lei    hired Tue 17 Nov: first week to Mon 23 Nov, quota from Tue 24 Nov (new hire: 50, 120).
+    Chen Jing   linked by email; Fri 61/60 = 101.7 %, 150/150; month 61/1,320 = 4.6 %, 150/3,300 = 4.5 %,
+                mean 4.6 %; 1,259/6 -> 210 calls, 3,150/6 = 525 min.
+    Zhou Min    (Chinese) no numbers on Friday; month 220, 560: 16.7 %, 17.0 %, mean 16.8 %; 1,100/6 -> 184,
+                2,740/6 -> 457; score 100 - 5 + 1 = 96.
+    Wu Gang     new hire (1,100 / 2,640 a month): Fri 50/50, 121/120 = 100.8 %; month 4.5 %, 4.6 %, mean
+                4.6 %; 1,050/6 = 175, 2,519/6 -> 420.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session
+
+from bot.models import Agent, TeamLead
+from factories import add_day
+from rounds_world import TOKEN, call, dm, kpibot, posted, posts_per_key, transcript, world  # noqa: F401
+
+MONDAY = date(2026, 11, 23)
+
+NUDGES = {
+    "A001": """\
+Good morning, Wang Fang.
+
+Fri 20 Nov: 62 of 60 calls, 151 of 150 talk minutes
+  calls ██████████ 103.3% · talk ██████████ 101.0%
+  Daily quota met.
+November 2026 up to Sun 22 Nov: 930 of 1,320 calls, 2,272 of 3,300 talk minutes
+  calls ███████░░░ 70.5% · talk ██████░░░░ 68.9%
+  Attainment 69.7%.
+  Still needed: 65 calls and 172 min a day for the 6 working days left.
+
+Score this month: 100.""",
+    "A002": """\
+Good morning, Li Na.
+
+Fri 20 Nov: 48 of 60 calls, 130 of 150 talk minutes
+  calls ████████░░ 80.0% · talk ████████░░ 86.7%
+  Short by 12 calls and 20 min.
+November 2026 up to Sun 22 Nov: 888 of 1,320 calls, 2,230 of 3,300 talk minutes
+  calls ██████░░░░ 67.3% · talk ██████░░░░ 67.6%
+  Attainment 67.4%.
+  Still needed: 72 calls and 179 min a day for the 6 working days left.
+
+Score this month: 98.""",
+    "A003": """\
+Good morning, Zhao Lei.
+Welcome aboard! Your first week is for learning, with no quota.
+Fri 20 Nov: 30 calls, 70 min of talk time. Well done.
+Your quota starts on Tue 24 Nov: 50 calls and 120 min of talk time a day.""",
+    "A004": """\
+Good morning, Chen Jing.
+
+Fri 20 Nov: 61 of 60 calls, 150 of 150 talk minutes
+  calls ██████████ 101.7% · talk ██████████ 100.0%
+  Daily quota met.
+November 2026 up to Sun 22 Nov: 61 of 1,320 calls, 150 of 3,300 talk minutes
+  calls ░░░░░░░░░░ 4.6% · talk ░░░░░░░░░░ 4.5%
+  Attainment 4.6%.
+  Still needed: 210 calls and 525 min a day for the 6 working days left.
+
+Score this month: 100.""",
+    "A006": """\
+Zhou Min，早上好！
+
+11月20日 周五：话务系统没有数据。
+2026年11月截至11月22日 周日：通话 220/1,320 次，通话时长 560/3,300 分钟
+  次数 █░░░░░░░░░ 16.7% · 时长 █░░░░░░░░░ 17.0%
+  达成率 16.8%。
+  剩余 6 个工作日，每天还需 184 次、457 分钟。
+
+本月得分：96。""",
+    "A007": """\
+Good morning, Wu Gang.
+
+Fri 20 Nov: 50 of 50 calls, 121 of 120 talk minutes
+  calls ██████████ 100.0% · talk ██████████ 100.8%
+  Daily quota met.
+November 2026 up to Sun 22 Nov: 50 of 1,100 calls, 121 of 2,640 talk minutes
+  calls ░░░░░░░░░░ 4.5% · talk ░░░░░░░░░░ 4.6%
+  Attainment 4.6%.
+  Still needed: 175 calls and 420 min a day for the 6 working days left.
+
+Score this month: 100.""",
+}
+DIGESTS = {
+    "L01": """\
+Alpha, Fri 20 Nov: 2 of 4 met the daily quota.
+Behind:
+  Li Na (A002): short by 12 calls and 20 min · month 67.4%
+Met: Wang Fang, Chen Jing
+First week, exempt: Zhao Lei
+No numbers: Liu Yang""",
+    "L02": """\
+Beta 11月20日 周五：2 人中 1 人达成当日基本量。
+已达成：Wu Gang
+没有数据：Zhou Min""",
+}
+ROUND = [f"morning:2026-11-23:{who}" for who in NUDGES] + [f"digest:2026-11-23:{who}" for who in DIGESTS]
+USERS = {"A001": "U001", "A002": "U002", "A003": "U003", "A004": "U004", "A006": "U006", "A007": "U007",
+         "L01": "U100", "L02": "U200"}
+
+
+def monday_transcript() -> list[tuple[str, str]]:
+    calls = [call("users.lookupByEmail", email="chen.jing@example.com")]
+    for who, text in NUDGES.items():
+        calls += dm(USERS[who], f"morning:2026-11-23:{who}", text)
+    for who, text in DIGESTS.items():
+        calls += dm(USERS[who], f"digest:2026-11-23:{who}", text)
+    return sorted(calls)
+
+
+def texts_by_key(world, part: str) -> dict[str, str]:  # noqa: F811
+    """The DMs whose delivery key holds `part`, by key."""
+    return {key: text for key, text in posted(world.standin).items() if part in key}
+
+
+def test_monday_each_agent_and_lead_gets_exactly_one_dm_about_friday(world):  # noqa: F811
+    world.finds_chen_jing()
+    report = world.morning(MONDAY)
+    assert (report.state, report.queued, report.outcome.pending, report.outcome.failed) == ("ran", 8, [], [])
+    assert transcript(world.standin) == monday_transcript()
+    # Chen Jing is found by email before anyone is written to; Liu Yang (no Slack), Qian Yu (left)
+    # and Ma Jun (a manager: no morning digest) get nothing.
+    assert world.standin.calls[0].method == "users.lookupByEmail"
+    assert {c.headers["Authorization"] for c in world.standin.calls} == {f"Bearer {TOKEN}"}
+    assert world.runs() == [("morning", "2026-11-23", "done", "8 sent, 0 pending, 0 failed")]
+
+
+def test_the_email_link_is_remembered_with_the_dm_channel(world):  # noqa: F811
+    world.finds_chen_jing()
+    world.morning(MONDAY)
+    world.morning(date(2026, 11, 24))
+    assert [c.body for c in world.standin.of("users.lookupByEmail")] == [{"email": "chen.jing@example.com"}]
+    assert len(world.standin.of("conversations.open")) == 8  # DM channels are opened once, then remembered
+    assert posts_per_key(world.standin) == {f"{kind}:{day}:{who}": 1 for day in ("2026-11-23", "2026-11-24")
+                                            for kind, people in (("morning", NUDGES), ("digest", DIGESTS))
+                                            for who in people}
+
+
+def test_an_email_slack_does_not_know_links_nobody_and_sends_nothing_to_them(world):  # noqa: F811
+    world.standin.script("users.lookupByEmail", body={"ok": False, "error": "users_not_found"})
+    report = world.morning(MONDAY)
+    assert (report.queued, sorted(report.outcome.sent)) == (7, sorted(
+        [f"morning:2026-11-23:{who}" for who in ("A001", "A002", "A003", "A006", "A007")]
+        + ["digest:2026-11-23:L01", "digest:2026-11-23:L02"]))
+    assert [c for c in world.standin.calls if c.body.get("users") == "U004"] == []
+
+
+def test_after_the_national_day_holiday_the_round_reports_the_last_working_day_before_it(world):  # noqa: F811
+    """Thu 8 Oct, after 1-7 October off, reports Wed 30 September; October has 18 working days
+    (8, 9, the make-up Saturday 10, then 12-30 on weekdays), all still ahead, so 1,320/18 -> 74 calls
+    and 3,300/18 -> 184 minutes a day (a new hire: 1,100/18 -> 62, 2,640/18 -> 147)."""
+    with Session(world.engine) as session:
+        add_day(session, world.people["A001"], date(2026, 9, 30), 58, 140)
+        add_day(session, world.people["A002"], date(2026, 9, 30), 65, 160)
+    world.finds_chen_jing()
+    report = world.morning(date(2026, 10, 8))
+    assert (report.state, report.queued) == ("ran", 7)  # Zhao Lei was not hired yet
+    texts = texts_by_key(world, "2026-10-08")
+    assert sorted(texts) == sorted([f"morning:2026-10-08:{who}" for who in ("A001", "A002", "A004", "A006", "A007")]
+                                   + ["digest:2026-10-08:L01", "digest:2026-10-08:L02"])
+    assert texts["morning:2026-10-08:A001"] == """\
+Good morning, Wang Fang.
+
+Wed 30 Sep: 58 of 60 calls, 140 of 150 talk minutes
+  calls █████████░ 96.7% · talk █████████░ 93.3%
+  Short by 2 calls and 10 min.
+October 2026: no working day assessed yet; the quota is 1,320 calls and 3,300 talk minutes.
+  Still needed: 74 calls and 184 min a day for the 18 working days left.
+
+Score this month: 100."""
+    assert texts["morning:2026-10-08:A007"] == """\
+Good morning, Wu Gang.
+
+Wed 30 Sep: not on the roster that day.
+October 2026: no working day assessed yet; the quota is 1,100 calls and 2,640 talk minutes.
+  Still needed: 62 calls and 147 min a day for the 18 working days left.
+
+Score this month: 100."""
+    assert texts["digest:2026-10-08:L01"] == """\
+Alpha, Wed 30 Sep: 1 of 4 met the daily quota.
+Behind:
+  Wang Fang (A001): short by 2 calls and 10 min · month 0.0%
+Met: Li Na
+No numbers: Chen Jing, Liu Yang"""
+
+
+def test_a_make_up_saturday_is_a_working_day_with_its_own_round_and_its_own_report(world):  # noqa: F811
+    """Sat 10 October is worked: its round reports Fri 9 October (16 days left: 10 Oct on), and
+    Monday 12 October reports the Saturday (15 days left). Wang Fang: 60 + 61 calls, 150 + 152 min by
+    Friday: 121/1,320 = 9.2 %, 302/3,300 = 9.2 %; 1,199/16 -> 75, 2,998/16 -> 188. With Saturday's
+    64 and 155: 185 (14.0 %), 457 (13.8 %), mean 13.9 %; 1,135/15 -> 76, 2,843/15 -> 190."""
+    with Session(world.engine) as session:
+        for day, calls, minutes in ((8, 60, 150), (9, 61, 152), (10, 64, 155)):
+            add_day(session, world.people["A001"], date(2026, 10, day), calls, minutes)
+        add_day(session, world.people["A002"], date(2026, 10, 10), 40, 100)
+    world.finds_chen_jing()
+    saturday, monday = world.morning(date(2026, 10, 10)), world.morning(date(2026, 10, 12))
+    assert (saturday.state, saturday.queued, monday.state, monday.queued) == ("ran", 7, "ran", 7)
+    texts = texts_by_key(world, "2026-10-1")
+    assert texts["morning:2026-10-10:A001"] == """\
+Good morning, Wang Fang.
+
+Fri 9 Oct: 61 of 60 calls, 152 of 150 talk minutes
+  calls ██████████ 101.7% · talk ██████████ 101.3%
+  Daily quota met.
+October 2026 up to Fri 9 Oct: 121 of 1,320 calls, 302 of 3,300 talk minutes
+  calls ░░░░░░░░░░ 9.2% · talk ░░░░░░░░░░ 9.2%
+  Attainment 9.2%.
+  Still needed: 75 calls and 188 min a day for the 16 working days left.
+
+Score this month: 100."""
+    assert texts["morning:2026-10-12:A001"] == """\
+Good morning, Wang Fang.
+
+Sat 10 Oct: 64 of 60 calls, 155 of 150 talk minutes
+  calls ██████████ 106.7% · talk ██████████ 103.3%
+  Daily quota met.
+October 2026 up to Sun 11 Oct: 185 of 1,320 calls, 457 of 3,300 talk minutes
+  calls █░░░░░░░░░ 14.0% · talk █░░░░░░░░░ 13.8%
+  Attainment 13.9%.
+  Still needed: 76 calls and 190 min a day for the 15 working days left.
+
+Score this month: 100."""
+    assert texts["digest:2026-10-12:L01"] == """\
+Alpha, Sat 10 Oct: 1 of 4 met the daily quota.
+Behind:
+  Li Na (A002): short by 20 calls and 50 min · month 3.0%
+Met: Wang Fang
+No numbers: Chen Jing, Liu Yang"""
+
+
+def test_a_day_off_sends_nothing_and_claims_nothing(world):  # noqa: F811
+    for day_off in (date(2026, 11, 22), date(2026, 10, 5), date(2026, 10, 11)):  # Sunday, National Day, Sunday
+        report = world.morning(day_off)
+        assert (report.state, report.period, report.queued, report.outcome) == \
+            ("not_working_day", day_off.isoformat(), 0, None)
+    assert world.standin.calls == []
+    assert world.runs() == []
+
+
+def test_a_day_off_with_force_sends_the_round_about_the_last_working_day(world):  # noqa: F811
+    """Sunday 22 November, forced: Friday 20 November again, the month up to Saturday 21, and the
+    same 6 working days left."""
+    world.finds_chen_jing()
+    report = world.morning(date(2026, 11, 22), force=True)
+    assert (report.state, report.queued, len(report.outcome.sent)) == ("ran", 8, 8)
+    expected = {f"morning:2026-11-22:{who}": text.replace("up to Sun 22 Nov", "up to Sat 21 Nov")
+                .replace("截至11月22日 周日", "截至11月21日 周六") for who, text in NUDGES.items()}
+    expected |= {f"digest:2026-11-22:{who}": text for who, text in DIGESTS.items()}
+    assert texts_by_key(world, "2026-11-22") == expected
+
+
+def test_the_cli_runs_the_round_of_today_in_the_centers_time_zone(world, kpibot):  # noqa: F811
+    """At 01:30 UTC on Monday 23 November it is 09:30 in Shanghai: Monday's round. At 20:00 UTC on
+    Saturday 21 November it is already Sunday there: a day off."""
+    assert kpibot("jobs", "run", "morning", at="2026-11-21T20:00:00Z") == \
+        (0, "2026-11-22 is not a working day: no morning round (add --force to send one anyway).\n", "")
+    world.finds_chen_jing()
+    assert kpibot("jobs", "run", "morning", at="2026-11-23T01:30:00Z") == \
+        (0, "Morning round 2026-11-23: 8 messages: 8 sent, 0 pending, 0 failed, 0 sent before.\n", "")
+    assert transcript(world.standin) == monday_transcript()
+
+
+def test_on_the_first_of_a_month_the_round_reports_the_day_before_and_starts_the_new_quota(world):  # noqa: F811
+    """Tuesday 1 December reports Monday 30 November (70 calls, 175 min: 116.7 %, 116.7 %); December has
+    23 working days, all ahead: 1,320/23 -> 58 calls and 3,300/23 -> 144 min a day, and a new score."""
+    with Session(world.engine) as session:
+        add_day(session, world.people["A001"], date(2026, 11, 30), 70, 175)
+    world.finds_chen_jing()
+    assert world.morning(date(2026, 12, 1)).queued == 8
+    assert texts_by_key(world, "2026-12-01")["morning:2026-12-01:A001"] == """\
+Good morning, Wang Fang.
+
+Mon 30 Nov: 70 of 60 calls, 175 of 150 talk minutes
+  calls ██████████ 116.7% · talk ██████████ 116.7%
+  Daily quota met.
+December 2026: no working day assessed yet; the quota is 1,320 calls and 3,300 talk minutes.
+  Still needed: 58 calls and 144 min a day for the 23 working days left.
+
+Score this month: 100."""
+
+
+def test_a_lead_of_two_teams_gets_one_digest_of_both(world):  # noqa: F811
+    with Session(world.engine) as session:
+        beta = session.get(Agent, world.people["A006"].id).team_id
+        session.add(TeamLead(agent_id=world.people["L01"].id, team_id=beta))
+        session.commit()
+    world.finds_chen_jing()
+    world.morning(MONDAY)
+    assert texts_by_key(world, "digest:")["digest:2026-11-23:L01"] == DIGESTS["L01"] + """
+
+Beta, Fri 20 Nov: 1 of 2 met the daily quota.
+Met: Wu Gang
+No numbers: Zhou Min"""
+    assert posts_per_key(world.standin)["digest:2026-11-23:L01"] == 1
