@@ -25,6 +25,7 @@ from sqlmodel import Session
 from bot.center import open_center
 from bot.db import make_engine, upgrade
 from bot.imports import import_stats
+from bot.jobs import Chat, morning_messages
 from bot.roster import import_roster
 from bot.settings import Settings
 from bot.standings import month_standings
@@ -111,6 +112,12 @@ def main() -> None:
         stats_view(session=session, center=center, agent=agent, day=MONTH.last)
 
     print(f"stats show (one agent)        {timed(session_step(one_view), args.runs) * 1000:9.1f} ms")
+    everyone = Chat(sender=None, link=lambda: None, reaches=lambda agent: True, channel=None)
+    built = []
+    render_round = session_step(lambda s: built.append(morning_messages(s, center, everyone, MONTH.last)))
+    took = timed(render_round, args.runs)
+    print(f"morning round messages        {took * 1000:9.1f} ms   {len(built[-1]):,} messages "
+          f"({len(built[-1]) / took:,.0f}/s)")
     demo = timed(lambda: subprocess.run([sys.executable, "-m", "bot", "demo", "--db", str(folder / "demo.db")],
                                         check=True, capture_output=True), 3)
     print(f"kpibot demo (whole process)   {demo * 1000:9.1f} ms   (median of 3)")

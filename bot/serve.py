@@ -49,7 +49,10 @@ class Bot:
 
     def close(self) -> None:
         if self.socket is not None:
-            self.socket.close()
+            try:
+                self.socket.close()
+            except (AttributeError, OSError):  # slack_sdk's client can lose its socket mid-close
+                log.debug("the Socket Mode connection was already gone")
         self.server.close()
         self.worker.shutdown()
         self.engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
 
 from sqlmodel import Session
@@ -35,7 +36,11 @@ class Standings:
     places: list[Place[Standing]]  # the ranked ones, best first
 
     def place_of(self, employee_id: str) -> Place[Standing] | None:
-        return next((p for p in self.places if p.key.agent.employee_id == employee_id), None)
+        return self._places.get(employee_id)
+
+    @cached_property
+    def _places(self) -> dict[str, Place[Standing]]:
+        return {p.key.agent.employee_id: p for p in self.places}
 
 
 def month_standings(*, session: Session, center: Center, month: Month, through: date) -> Standings:
