@@ -16,7 +16,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from bot import outbox
+from bot import outbox, runner
 from bot.center import Center
 from bot.fanout import fan_out
 from bot.models import Agent, JobRun, utcnow
@@ -71,7 +71,7 @@ def _round(engine: Engine, chat: Chat, job: str, period: str,
         return RoundReport(job, period, claimed)
     beat = _Heartbeat(engine, claimed)
     chat.link()
-    outbox.settle_in_doubt(engine, chat.sender, older_than=lease)  # left by a runner that died
+    outbox.settle_in_doubt(engine, chat.sender, older_than=lease)  # left by a sender that died
     with Session(engine) as session:
         keys = outbox.enqueue_many(session=session, items=build(session))
     outcome = fan_out(engine, chat.sender, keys, heartbeat=beat)
@@ -137,10 +137,14 @@ def _shown(value: float, metric: str) -> str:
 
 
 def claim_run(engine: Engine, job: str, period: str, lease: timedelta = LEASE) -> int | str:
-    """The run's id when this process may run it; else why not (done_before, running_elsewhere)."""
+    """The run's id when this process may run it; else why not (done_before, running_elsewhere).
+
+    A run left behind is taken over, once: at once when its process on this machine is gone,
+    else when its heartbeat is older than `lease`.
+    """
     with Session(engine) as session:
         try:
-            run = JobRun(job=job, period=period)
+            run = JobRun(job=job, period=period, runner=runner.me())
             session.add(run)
             session.commit()
             return run.id
@@ -149,11 +153,11 @@ def claim_run(engine: Engine, job: str, period: str, lease: timedelta = LEASE) -
         found = session.exec(select(JobRun).where(JobRun.job == job, JobRun.period == period)).one()
         if found.status == "done":
             return "done_before"
-        taken = session.execute(  # a stale heartbeat: the runner died; take over, once
-            update(JobRun).where(JobRun.id == found.id, JobRun.status == "running",
-                                 JobRun.heartbeat_at == found.heartbeat_at,
-                                 JobRun.heartbeat_at < utcnow() - lease)
-            .values(heartbeat_at=utcnow())).rowcount
+        if not runner.is_gone(found.runner) and found.heartbeat_at >= utcnow() - lease:
+            return "running_elsewhere"
+        taken = session.execute(update(JobRun).where(JobRun.id == found.id, JobRun.status == "running",
+                                                     JobRun.heartbeat_at == found.heartbeat_at)
+                                .values(heartbeat_at=utcnow(), runner=runner.me())).rowcount
         session.commit()
         return found.id if taken else "running_elsewhere"
 
@@ -166,10 +170,10 @@ def finish_run(engine: Engine, run_id: int, summary: str) -> None:
 
 
 def stale_runs(engine: Engine, lease: timedelta = LEASE) -> list[JobRun]:
-    """Runs whose runner stopped beating: to be resumed."""
+    """Runs whose runner is gone or stopped beating: to be resumed."""
     with Session(engine) as session:
-        return list(session.exec(select(JobRun).where(JobRun.status == "running",
-                                                      JobRun.heartbeat_at < utcnow() - lease)).all())
+        running = session.exec(select(JobRun).where(JobRun.status == "running")).all()
+    return [r for r in running if runner.is_gone(r.runner) or r.heartbeat_at < utcnow() - lease]
 
 
 class _Heartbeat:

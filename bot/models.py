@@ -88,6 +88,7 @@ class Delivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
     claimed_at: datetime | None = None
+    claimed_by: str | None = Field(default=None, max_length=100)  # host:pid of the sender
     sent_at: datetime | None = None
 
 
@@ -102,6 +103,7 @@ class JobRun(SQLModel, table=True):
     status: str = Field(default="running", max_length=20)  # running, done
     started_at: datetime = Field(default_factory=utcnow)
     heartbeat_at: datetime = Field(default_factory=utcnow)  # a run whose heartbeat stops is taken over
+    runner: str | None = Field(default=None, max_length=100)  # host:pid; taken over at once once gone
     finished_at: datetime | None = None
     summary: str | None = Field(default=None, max_length=500)  # JSON: sent, pending and failed counts
 

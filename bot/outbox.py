@@ -22,6 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from bot import runner
 from bot.models import Delivery, utcnow
 
 log = logging.getLogger("kpibot.outbox")
@@ -166,12 +167,13 @@ def pending_keys(engine: Engine, prefix: str = "") -> list[str]:
 
 
 def settle_in_doubt(engine: Engine, verifier: Verifier, older_than: timedelta) -> Outcome:
-    """Deliveries claimed more than `older_than` ago and never finished (the sender died):
-    sent when the platform has them, pending again when it does not."""
+    """Deliveries claimed and never finished because their sender died (its process on this
+    machine is gone, or the claim is older than `older_than`): sent when the platform has them,
+    pending again when it does not."""
     outcome = Outcome()
     with Session(engine) as session:
-        stuck = session.exec(select(Delivery).where(Delivery.status == SENDING,
-                                                    Delivery.claimed_at < utcnow() - older_than)).all()
+        sending = session.exec(select(Delivery).where(Delivery.status == SENDING)).all()
+    stuck = [d for d in sending if runner.is_gone(d.claimed_by) or d.claimed_at < utcnow() - older_than]
     for delivery in stuck:
         arrived = verifier.was_sent(delivery)
         if arrived is None:
@@ -187,7 +189,7 @@ def _claim(engine: Engine, key: str) -> Delivery | None:
     with Session(engine) as session:
         claimed = session.execute(
             update(Delivery).where(Delivery.key == key, Delivery.status == PENDING)
-            .values(status=SENDING, claimed_at=utcnow(), attempts=Delivery.attempts + 1)
+            .values(status=SENDING, claimed_at=utcnow(), claimed_by=runner.me(), attempts=Delivery.attempts + 1)
         ).rowcount
         session.commit()
         return session.exec(select(Delivery).where(Delivery.key == key)).first() if claimed else None

@@ -215,3 +215,23 @@ def test_two_senders_at_once_on_postgresql_claim_each_delivery_once(postgres_wor
     assert sorted(outcomes[0].sent + outcomes[1].sent) == sorted(ROUND)
     assert sorted(outcomes[0].skipped + outcomes[1].skipped) == sorted(ROUND)
     assert posts_per_key(world.standin) == Counter(ROUND)
+
+
+@pytest.mark.slow
+def test_a_round_killed_then_run_again_at_once_resumes_without_waiting_for_the_lease(big_world, tmp_path):  # noqa: F811
+    """The operator reruns the command straight after the crash: the dead process is known gone
+    on this machine, so its run and its deliveries in doubt are taken over at once."""
+    world = big_world  # noqa: F811
+    world.standin.stick("chat.postMessage", after=2, lose={"morning:2026-11-23:A104"})
+    process = kpibot_process(world, tmp_path, "jobs", "run", "morning", "--date", "2026-11-23")
+    wait_until(lambda: world.standin.stuck() == 8)
+    process.send_signal(signal.SIGKILL)
+    assert process.wait(timeout=30) == -signal.SIGKILL
+    world.standin.unstick("chat.postMessage")
+
+    report = world.morning(MONDAY)  # no after_the_lease(): right away
+
+    assert report.state == "ran"
+    assert posts_per_key(world.standin) == Counter(BIG_ROUND)
+    assert {status for status, _, _ in world.deliveries().values()} == {"sent"}
+    assert world.runs()[0][2] == "done"
