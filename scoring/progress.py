@@ -15,11 +15,11 @@ from fractions import Fraction
 from scoring.calendar import Month, WorkCalendar
 from scoring.policy import Policy, Tier
 from scoring.quotas import (
-    ASSESSED,
     Agent,
     MonthlyQuota,
     Quota,
     assessed_days,
+    daily_quota,
     day_status,
     is_exempt,
     monthly_quota,
@@ -126,13 +126,11 @@ def pace(totals: Totals, quota: Quota, days_left: int) -> Shortfall | None:
 def day_progress(policy: Policy, cal: WorkCalendar, agent: Agent, day: date,
                  totals: Totals) -> DayProgress:
     """The agent's `day` against the daily quota."""
-    status = day_status(policy, cal, agent, day)
-    tier = tier_on(policy, agent, day)
-    if status != ASSESSED:
+    status, tier = day_status(policy, cal, agent, day), tier_on(policy, agent, day)
+    quota = daily_quota(policy, cal, agent, day)
+    if quota is None:
         return DayProgress(day, status, tier, totals, None, None, None)
-    quota = Quota(tier.daily_calls, tier.daily_talk_minutes)
-    return DayProgress(day, status, tier, totals, quota, attainment(totals, quota),
-                       shortfall(totals, quota))
+    return DayProgress(day, status, tier, totals, quota, attainment(totals, quota), shortfall(totals, quota))
 
 
 def month_progress(policy: Policy, cal: WorkCalendar, agent: Agent, month: Month,
