@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from bot import store
 from bot.center import Center, open_center
+from bot.commands import parse_period
 from bot.db import SchemaError, ensure_schema, make_engine, upgrade
 from bot.demo import build_demo
 from bot.jobs import month_end_round, morning
@@ -98,7 +99,7 @@ def _parser(locale: str) -> argparse.ArgumentParser:
     stats_import.set_defaults(command=stats_import_command)
     show = stats.add_parser("show", help=say("stats_show"))
     show.add_argument("employee_id", metavar="EMPLOYEE_ID")
-    show.add_argument("--date", metavar="YYYY-MM-DD", help=say("date"))
+    show.add_argument("--date", metavar="DAY", help=say("date"))
     show.add_argument("--locale", choices=LOCALES, help=say("locale"))
     show.set_defaults(command=stats_show)
 
@@ -152,17 +153,20 @@ def stats_import_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def stats_show(args: argparse.Namespace, settings: Settings) -> int:
+    """What /mystats shows, for the same words: a day (default today), yesterday, or a month."""
     center, engine = _open(settings)
-    day = _date(args.date) or center.today()
+    today = center.today()
+    period = parse_period(args.date or "", today)
     with Session(engine) as session:
         agent = store.agent_by_employee_id(session=session, employee_id=args.employee_id)
         if agent is None:
             raise Problem("cli.unknown_employee", employee_id=args.employee_id)
         try:
-            view = stats_view(session=session, center=center, agent=agent, day=day)
+            view = stats_view(session=session, center=center, agent=agent, day=period.day,
+                              month=period.month, today=today)
         except NoQuotaError:
             raise Problem("cli.no_quota", name=agent.name, employee_id=agent.employee_id,
-                          month=str(Month.of(day))) from None
+                          month=str(period.month)) from None
         locale = args.locale or center.locale_of(agent)
         print(render("stats", locale, v=view, policy=center.policy), end="")
     return 0

@@ -51,14 +51,18 @@ def test_a_first_week_new_hire_is_exempt_in_both_languages(cli):
     assert "免考核" in out
 
 
-def test_the_same_numbers_after_importing_nothing_new(cli):
-    first = cli("stats", "show", "A002", "--date", "2026-11-30")
-    assert first == cli("stats", "show", "A002", "--date", "2026-11-30")
+@freeze_time("2026-11-30 12:00:00+08:00")
+def test_a_month_as_mystats_shows_it(cli):
+    code, out, _ = cli("stats", "show", "A001", "--date", "2026-11")
+    assert code == 0 and "Wed 4 Nov" not in out
+    assert "November 2026 up to Mon 30 Nov: 181 of 1,320 calls, 454 of 3,300 talk minutes" in out
 
 
 @pytest.mark.parametrize("args, message", [
     (("stats", "show", "A999"), "No agent with employee ID A999"),
-    (("stats", "show", "A001", "--date", "4/11/2026"), "'4/11/2026' is not a date: use YYYY-MM-DD."),
+    (("stats", "show", "A001", "--date", "4/11/2026"),
+     "'4/11/2026' is not a day or a month: use today, yesterday, month, YYYY-MM-DD or YYYY-MM."),
+    (("stats", "show", "A001", "--date", "2026-11-30"), "'2026-11-30' has not come yet"),
     (("stats", "show", "L01", "--date", "2026-11-04"), "Xu Chen (L01) has no quota in 2026-11"),
 ])
 def test_a_wrong_request_gets_one_line_and_exit_1(cli, args, message):
