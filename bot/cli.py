@@ -12,7 +12,6 @@ from datetime import date
 from fractions import Fraction
 from pathlib import Path
 
-from sqlalchemy import make_url
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
@@ -20,7 +19,7 @@ from sqlmodel import Session
 from bot import store
 from bot.center import Center, open_center
 from bot.commands import parse_period
-from bot.db import SchemaError, ensure_schema, make_engine, upgrade
+from bot.db import SchemaError, ensure_schema, make_engine, shown_url, upgrade
 from bot.demo import build_demo
 from bot.jobs import month_end_round, morning
 from bot.imports import ImportRejected, ImportReport, Progress, import_stats
@@ -58,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     except SchemaError:
         return _fail(text(locale, "cli.schema"))
     except OperationalError as err:
-        return _fail(text(locale, "cli.database", url=_shown_url(os.environ.get("DATABASE_URL", "")),
+        return _fail(text(locale, "cli.database", url=shown_url(os.environ.get("DATABASE_URL", "")),
                           reason=str(err.orig).strip().splitlines()[0]))
     except KeyboardInterrupt:
         return _fail(text(locale, "cli.interrupted"), code=130)
@@ -70,13 +69,6 @@ def main(argv: list[str] | None = None) -> int:
 def _fail(message: str, code: int = 1) -> int:
     print(message.rstrip("\n"), file=sys.stderr)
     return code
-
-
-def _shown_url(url: str) -> str:
-    try:
-        return make_url(url or "sqlite:///kpibot.db").render_as_string(hide_password=True)
-    except Exception:  # an unparsable URL is shown as nothing rather than leaking a password
-        return "DATABASE_URL"
 
 
 def _parser(locale: str) -> argparse.ArgumentParser:
@@ -132,7 +124,7 @@ def _parser(locale: str) -> argparse.ArgumentParser:
 
 def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     upgrade(make_engine(settings.database_url))
-    print(text(settings.locale, "cli.upgraded", url=_shown_url(settings.database_url)))
+    print(text(settings.locale, "cli.upgraded", url=shown_url(settings.database_url)))
     return 0
 
 

@@ -19,6 +19,7 @@ from scoring.policy import CatalogItem, Policy
 from scoring.problems import Problem
 
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+FIRST_WORD = re.compile(r"\s*(<@[UW][A-Z0-9]+\|[^>]*>|\S+)\s*(.*)", re.DOTALL)  # a mention's label may hold spaces
 WHOLE = re.compile(r"^[+-]?\d+$")
 NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
 MOST_NOTE = 300
@@ -72,13 +73,14 @@ def agent_ref(word: str) -> AgentRef:
 
 def parse_points(kind: str, text: str, policy: Policy) -> PointsRequest:
     """`@agent POINTS REASON...` or `@agent CODE [NOTE...]`; CommandError when wrong."""
-    parts = text.split(maxsplit=2)
-    if not parts:
+    first = FIRST_WORD.fullmatch(text)
+    if first is None:
         raise CommandError("usage", kind)
-    if len(parts) == 1:
+    parts = first.group(2).split(maxsplit=1)
+    if not parts:
         raise CommandError("no_points", kind)
-    target, what = agent_ref(parts[0]), parts[1]
-    note = parts[2].strip() if len(parts) > 2 else ""
+    target, what = agent_ref(first.group(1)), parts[0]
+    note = parts[1].strip() if len(parts) > 1 else ""
     if len(note) > MOST_NOTE:
         raise CommandError("note_too_long", kind, most=MOST_NOTE)
     if NUMBER.match(what):
@@ -153,20 +155,26 @@ def _dated(word: str, command: str) -> Period:
 
 
 def parse_month(text: str, today: date, command: str = "leaderboard") -> Month:
-    """YYYY-MM, or this month when empty."""
+    """YYYY-MM, or this month when empty; not a month still to come."""
     if not text.strip():
         return Month.of(today)
     try:
-        return Month.parse(text)
+        month = Month.parse(text)
     except ValueError:
         raise CommandError("bad_month", command, value=text.strip()) from None
+    if month.first > today:
+        raise CommandError("future_month", command, value=text.strip())
+    return month
 
 
 def parse_day(text: str, today: date, command: str = "teamstats") -> date:
-    """YYYY-MM-DD, or today when empty."""
+    """YYYY-MM-DD, or today when empty; not a day still to come."""
     if not text.strip():
         return today
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise CommandError("bad_date", command, value=text.strip()) from None
+    if day > today:
+        raise CommandError("future", command, value=text.strip())
+    return day

@@ -9,9 +9,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import event
+from sqlalchemy import event, make_url
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError
 from sqlmodel import create_engine
+
+from bot.settings import SettingsError
 
 
 class SchemaError(RuntimeError):
@@ -26,11 +29,23 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def shown_url(url: str) -> str:
+    """`url` with its password hidden, fit to show a person."""
+    try:
+        return make_url(url or "sqlite:///kpibot.db").render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL is shown as nothing rather than leaking a password
+        return "DATABASE_URL"
+
+
 def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets foreign keys, WAL and a busy timeout."""
     url = normalise_url(url)
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        try:
+            return create_engine(url, pool_pre_ping=True)
+        except (ArgumentError, ImportError) as err:  # an unknown dialect, or its driver not installed
+            raise SettingsError("settings.no_database_driver", variable="DATABASE_URL", value=shown_url(url),
+                                reason=str(err).splitlines()[0]) from None
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine

@@ -71,7 +71,13 @@ def build_bot(settings: Settings, host: str = "0.0.0.0", port: int | None = None
     door = SlackDoor(center=center, engine=engine, client=client, worker=worker)
     door.register(app)
     http = web_app(engine=engine, metrics=metrics, slack=None if socket_mode else SlackRequestHandler(app))
-    server = waitress.create_server(http, host=host, port=settings.port if port is None else port, threads=8)
+    port = settings.port if port is None else port
+    try:
+        server = waitress.create_server(http, host=host, port=port, threads=8)
+    except OSError as err:
+        worker.shutdown()
+        engine.dispose()
+        raise SettingsError("settings.port_taken", variable="PORT", value=port, reason=err.strerror) from err
     socket = SocketModeHandler(app, settings.slack_app_token, web_client=client) if socket_mode else None
     return Bot(center, engine, worker, door, server, socket)
 

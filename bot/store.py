@@ -17,7 +17,10 @@ from scoring.progress import Totals
 
 
 def agent_by_employee_id(*, session: Session, employee_id: str) -> Agent | None:
-    return session.exec(select(Agent).where(Agent.employee_id == employee_id.strip())).first()
+    """The agent with this employee ID; as typed first, then without case (a04 for A04)."""
+    wanted = employee_id.strip()
+    return (session.exec(select(Agent).where(Agent.employee_id == wanted)).first()
+            or session.exec(select(Agent).where(func.lower(Agent.employee_id) == wanted.lower())).first())
 
 
 def agent_by_slack_id(*, session: Session, user_id: str) -> Agent | None:

@@ -14,6 +14,7 @@ from messages.render import render, text
 MOST_BLOCKS = 50
 MOST_SECTION = 3000
 MOST_HEADER = 150
+MOST_TEXT = 40000  # a message's text (the fallback beside the blocks): Slack cuts it past this
 
 
 def blocks(name: str, locale: str, /, **context: Any) -> list[dict[str, Any]]:
@@ -47,20 +48,26 @@ def _fit_block(block: dict[str, Any], locale: str) -> dict[str, Any]:
     return block
 
 
-def _cut_lines(value: str, locale: str) -> str:
+def _cut_lines(value: str, locale: str, most: int = MOST_SECTION) -> str:
     """Whole lines up to the limit, then "…and N more" for the lines left out. A line too long
     to fit even alone is cut short with "…" (lists of names are cut earlier, in the templates)."""
     lines = value.split("\n")
     kept: list[str] = []
     for n, line in enumerate(lines):
         more = text(locale, "chat.more", n=len(lines) - n)
-        if len("\n".join([*kept, line, more])) > MOST_SECTION:
-            room = MOST_SECTION - len("\n".join([*kept, more])) - 2
+        if len("\n".join([*kept, line, more])) > most:
+            room = most - len("\n".join([*kept, more])) - 2
             if not kept and room > 0:
                 return "\n".join([line[:room] + "…", text(locale, "chat.more", n=len(lines) - n - 1)])
             return "\n".join([*kept, more])
         kept.append(line)
     return value
+
+
+def fallback(words: str, locale: str) -> str:
+    """The text beside the blocks (the notification, and what a client without blocks shows),
+    whole up to Slack's limit, then cut by whole lines as a section is."""
+    return _cut_lines(words, locale, MOST_TEXT) if len(words) > MOST_TEXT else words
 
 
 def section(words: str) -> dict[str, Any]:

@@ -156,6 +156,10 @@ class SlackStandIn:
         if method == "users.info":
             user = self.users.get(body.get("user"))
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if method == "users.lookupByEmail":
+            wanted = str(body.get("email", "")).lower()
+            found = [u for u in self.users.values() if (u.get("profile") or {}).get("email", "").lower() == wanted]
+            return {"ok": True, "user": found[0]} if found else {"ok": False, "error": "users_not_found"}
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": "D" + str(body.get("users"))}}
         if method == "apps.connections.open" and self.socket_url is not None:

@@ -439,6 +439,51 @@ def test_a_second_dm_to_the_same_person_reuses_the_remembered_channel(world):
     assert len(world.standin.of("conversations.open")) == 1
 
 
+@NOV_4
+def test_what_slack_escaped_is_kept_as_typed_and_escaped_once_when_shown(world):
+    """Slack sends "Q&A <b>" as "Q&amp;A &lt;b&gt;": the ledger keeps what the lead typed."""
+    confirmed = "Recorded for Wang Fang (A001): -2 skipped the Q&A <b> session. Their score this month: 97."
+    assert command(world, "/deduct", "<@U001> 2 skipped the Q&amp;A &lt;b&gt; session", "U100") == [
+        said(confirmed + "\n", confirmation(as_sent(confirmed), 6)),
+        opened("U001"),
+        dm("DU001", "Xu Chen deducted 2 points from you: skipped the Q&A <b> session. "
+                    "Your score this month: 97.\n", "entry:6"),
+    ]
+    assert ledger(world)[-1] == (6, "A001", TODAY, -2, None, "skipped the Q&A <b> session", "L01", None)
+
+
+@pytest.mark.parametrize("words", ["<@U001|Wang Fang> late", "a001 late", "  A001   late  "])
+@NOV_4
+def test_an_agent_is_named_by_a_mention_with_a_spaced_label_or_an_id_in_any_case(world, words):
+    command(world, "/deduct", words, "U100")
+    assert ledger(world)[-1] == (6, "A001", TODAY, -2, "late", "", "L01", None)
+
+
+@NOV_4
+def test_an_agent_known_by_email_only_is_found_for_their_dm(li_by_email):
+    """Named by employee ID, Li Na has no Slack ID yet: her DM looks her up by email, once."""
+    slack = li_by_email
+    confirmed = "Recorded for Li Na (A002): -2 Late. Their score this month: 95."
+    assert command(slack, "/deduct", "A002 late", "U100") == [
+        said(confirmed + "\n", confirmation(confirmed, 6)),
+        ("users.lookupByEmail", {"email": "li.na@example.com"}),
+        opened("U002"),
+        dm("DU002", "Xu Chen deducted 2 points from you: Late. Your score this month: 95.\n", "entry:6"),
+    ]
+    assert agent(slack, "A002").slack_user_id == "U002"
+    assert deliveries(slack) == [("entry:6", "A002", "sent", 1, None)]
+
+
+@NOV_4
+def test_an_agent_slack_does_not_know_by_email_gets_no_dm_and_the_entry_stands(li_by_email):
+    slack = li_by_email
+    slack.standin.users.clear()
+    calls = command(slack, "/deduct", "A002 late", "U100")
+    assert [method for method, _ in calls] == ["respond", "users.lookupByEmail"]
+    assert deliveries(slack) == [("entry:6", "A002", "failed", 1, "A002 has no Slack user")]
+    assert ledger(slack)[-1] == (6, "A002", TODAY, -2, "late", "", "L01", None)
+
+
 BY_MANAGERS = [
     ("U900", "/deduct", "<@U003> late", (6, "A003", TODAY, -2, "late", "", "M01", None),
      "Recorded for Zhao Lei (A003): -2 Late. Their score this month: 98.", "DU003",
@@ -553,9 +598,10 @@ def deduct_three(slack) -> None:
 @NOV_4
 def test_the_author_or_a_manager_undoes_an_entry_with_a_revocation(world, user, who):
     deduct_three(world)
+    undone = "Undone: -3 talked back to a caller for Wang Fang (A001). Their score this month: 99."
     assert press_undo(world, user, 6) == [
-        ("respond", {"text": "Undone: -3 talked back to a caller for Wang Fang (A001). "
-                             "Their score this month: 99.", "replace_original": True}),
+        ("respond", {"text": undone, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": undone}}],
+                     "replace_original": True}),
         dm("DU001", f"{who} undid -3 talked back to a caller of 4 Nov. Your score this month: 99.",
            "entry:6:undo"),
     ]
@@ -804,6 +850,12 @@ def test_the_leaderboard_of_a_bad_month_says_so(world, words):
     assert command(world, "/leaderboard", words, "U001") == [refused(line, "leaderboard")]
 
 
+@NOV_4
+def test_the_leaderboard_of_a_month_to_come_says_so(world):
+    line = "'2026-12' has not come yet: ask about this month or one before."
+    assert command(world, "/leaderboard", "2026-12", "U001") == [refused(line, "leaderboard")]
+
+
 # === /teamstats ===============================================================================
 
 TEAM_1 = ("Team 1, Wed 4 Nov: 0 of 2 met the daily quota.\n"
@@ -848,6 +900,12 @@ def test_teamstats_refuses_an_agent(world, user):
 def test_teamstats_of_a_bad_date_says_so(world, words):
     line = f"'{words}' is not a date: use YYYY-MM-DD."
     assert command(world, "/teamstats", words, "U100") == [refused(line, "teamstats")]
+
+
+@NOV_4
+def test_teamstats_of_a_day_to_come_says_so(world):
+    line = "'2026-11-05' has not come yet: ask about today or a day before."
+    assert command(world, "/teamstats", "2026-11-05", "U100") == [refused(line, "teamstats")]
 
 
 # === Who is who ===============================================================================
@@ -1146,13 +1204,17 @@ def test_a_lost_response_url_post_does_not_stop_the_dm(world):
 @pytest.mark.parametrize("status, answer", [(500, None), (200, {"ok": False, "error": "channel_not_found"})],
                          ids=["500", "channel_not_found"])
 @NOV_4
-def test_a_modal_confirmation_slack_refuses_does_not_stop_the_dm(world, status, answer):
-    """The entry is written before the confirmation; the agent is told whatever became of it
-    (e.g. /deduct typed in a channel kpibot is not in)."""
+def test_a_modal_confirmation_slack_refuses_goes_to_the_authors_dm(world, status, answer):
+    """The entry is written before the confirmation; the agent is told whatever became of it,
+    and the author gets the confirmation with its Undo button by DM instead (e.g. the form was
+    opened in a channel kpibot is not in)."""
     view = open_modal(world, "/deduct")
     world.standin.script("chat.postEphemeral", status, answer)
     answer, calls = submit(world, "U100", view, form("U001", code="late"))
     assert answer == (200, "")
-    assert [method for method, _ in calls] == ["conversations.open", "chat.postMessage", "chat.postEphemeral"]
+    assert [method for method, _ in calls] == ["conversations.open", "chat.postMessage", "chat.postEphemeral",
+                                               "conversations.open", "chat.postMessage"]
+    confirmation = calls[-1][1]
+    assert "Recorded" in confirmation["text"] and "undo_entry" in json.dumps(confirmation["blocks"])
     assert ledger(world) == [*SCENARIO_LEDGER, (6, "A001", TODAY, -2, "late", "", "L01", None)]
-    assert deliveries(world) == [("entry:6", "A001", "sent", 1, None)]
+    assert deliveries(world) == [("entry:6", "A001", "sent", 1, None), ("entry:6:confirmation", "L01", "sent", 1, None)]

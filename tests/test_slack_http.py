@@ -361,3 +361,21 @@ def test_serve_stops_with_one_line_when_slack_cannot_be_reached(clean_env, capsy
     dead = f"http://127.0.0.1:{free_port()}/api/"
     code, out, err = serve(clean_env, capsys, {**GOOD, "SLACK_API_URL": dead}, None)
     assert (code, out, err.count("\n"), err.endswith("\n"), "SLACK_API_URL" in err) == (1, "", 1, True, True)
+
+
+@pytest.mark.parametrize("locale, line", [
+    (None, "kpibot cannot listen on PORT {port} (Address already in use): stop what listens there, "
+           "or set PORT to a free port."),
+    ("zh-CN", "kpibot 无法监听 PORT {port}（Address already in use）：请停止占用该端口的程序，或把 PORT 设为空闲端口。"),
+], ids=["en", "zh-CN"])
+def test_serve_stops_with_one_line_when_its_port_is_taken(clean_env, capsys, locale, line):
+    standin = SlackStandIn()
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        try:
+            result = serve(clean_env, capsys, {**GOOD, "SLACK_API_URL": standin.api_url, "PORT": str(port)}, locale)
+        finally:
+            standin.close()
+    assert result == (1, "", line.format(port=port) + "\n")

@@ -65,6 +65,7 @@ def test_a_month_as_mystats_shows_it(cli):
     (("stats", "show", "A001", "--date", "2026-11-30"), "'2026-11-30' has not come yet"),
     (("stats", "show", "L01", "--date", "2026-11-04"), "Xu Chen (L01) has no quota in 2026-11"),
 ])
+@freeze_time("2026-11-20 12:00:00+08:00")
 def test_a_wrong_request_gets_one_line_and_exit_1(cli, args, message):
     code, out, err = cli(*args)
     assert (code, out) == (1, "")

@@ -52,19 +52,29 @@ class Directory:
             found = 0
             for agent in unlinked:
                 try:
-                    user = self.client.users_lookupByEmail(email=agent.email)["user"]
-                except SlackApiError as err:
-                    if err.response.get("error") == "users_not_found":
-                        continue
-                    break
+                    found += self.link(session, agent)
                 except SlackClientError:
                     break
-                if store.agent_by_slack_id(session=session, user_id=user["id"]) is None:
-                    agent.slack_user_id = user["id"]
-                    session.add(agent)
-                    session.commit()
-                    found += 1
             return found
+
+    def link(self, session: Session, agent: Agent) -> bool:
+        """Match `agent` (no Slack ID yet) to the Slack user with their email, and remember it.
+        False when Slack has no such user or that user is someone else's already; SlackApiError
+        or SlackClientError when Slack could not be asked."""
+        if not agent.email:
+            return False
+        try:
+            user = self.client.users_lookupByEmail(email=agent.email)["user"]
+        except SlackApiError as err:
+            if err.response.get("error") == "users_not_found":
+                return False
+            raise
+        if store.agent_by_slack_id(session=session, user_id=user["id"]) is not None:
+            return False
+        agent.slack_user_id = user["id"]
+        session.add(agent)
+        session.commit()
+        return True
 
     def _email(self, user_id: str) -> str | None:
         try:

@@ -14,6 +14,7 @@ from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -63,22 +64,23 @@ class SlackDoor:
 
     def on_mystats(self, ack, command, respond) -> None:
         ack()
-        self.worker.submit(self._answer, command["user_id"], respond, self._mystats, command.get("text", ""))
+        self.worker.submit(self._answer, command["user_id"], respond, self._mystats, _words(command))
 
     def on_points(self, kind: str, ack, command, respond) -> None:
         ack()
-        if command.get("text", "").strip():
-            self.worker.submit(self._answer, command["user_id"], respond, self._give, kind, command["text"])
+        words = _words(command)
+        if words.strip():
+            self.worker.submit(self._answer, command["user_id"], respond, self._give, kind, words)
         else:
             self.worker.submit(self._answer, command["user_id"], respond, self._open_modal, kind, command)
 
     def on_leaderboard(self, ack, command, respond) -> None:
         ack()
-        self.worker.submit(self._answer, command["user_id"], respond, self._leaderboard, command.get("text", ""))
+        self.worker.submit(self._answer, command["user_id"], respond, self._leaderboard, _words(command))
 
     def on_teamstats(self, ack, command, respond) -> None:
         ack()
-        self.worker.submit(self._answer, command["user_id"], respond, self._teamstats, command.get("text", ""))
+        self.worker.submit(self._answer, command["user_id"], respond, self._teamstats, _words(command))
 
     def on_undo(self, ack, body, respond) -> None:
         ack()
@@ -152,8 +154,7 @@ class SlackDoor:
             raise CommandError("no_entry", "undo")
         undone = undo(session=session, center=self.center, actor=actor, entry_id=int(value),
                       today=self.center.today())
-        respond(text=mrkdwn(render("undo_confirmation", locale, u=undone, policy=self.center.policy)),
-                replace_original=True)
+        self._reply(respond, "undo_confirmation", locale, replace=True, u=undone, policy=self.center.policy)
         self._tell(undone.agent, f"entry:{undone.entry.id}:undo", "undo_notice", u=undone)
 
     def _open_modal(self, session: Session, author: Agent, locale: str, respond: Reply, kind: str,
@@ -166,12 +167,18 @@ class SlackDoor:
         self.client.views_open(trigger_id=command["trigger_id"], view=form)
 
     def _after_modal(self, recorded, channel: str, user_id: str, locale: str) -> None:
-        """The agent's DM first (the outbox keeps it), then the author's confirmation."""
+        """The agent's DM first (the outbox keeps it), then the author's confirmation: in the
+        channel the form was opened from, else (kpibot is not in it) in the author's DM."""
         self._tell(recorded.agent, f"entry:{recorded.entry.id}", "points_notice", r=recorded)
         policy = self.center.policy
-        self.client.chat_postEphemeral(
-            channel=channel, user=user_id, text=mrkdwn(render("points_confirmation", locale, r=recorded, policy=policy)),
-            blocks=slack.blocks("points_confirmation", locale, r=recorded, policy=policy))
+        try:
+            self.client.chat_postEphemeral(
+                channel=channel, user=user_id, text=mrkdwn(render("points_confirmation", locale, r=recorded, policy=policy)),
+                blocks=slack.blocks("points_confirmation", locale, r=recorded, policy=policy))
+        except SlackClientError as err:
+            log.info("no ephemeral confirmation in %s (%s): sending it by DM", channel, err)
+            self._tell(recorded.author, f"entry:{recorded.entry.id}:confirmation", "points_confirmation",
+                       blocks=True, r=recorded)
 
     def _leaderboard(self, session: Session, agent: Agent, locale: str, respond: Reply, words: str) -> None:
         today = self.center.today()
@@ -211,16 +218,20 @@ class SlackDoor:
     # --- replies --------------------------------------------------------------------------
 
     @staticmethod
-    def _reply(respond: Reply, name: str, locale: str, blocks: bool = False, **context: Any) -> None:
-        """An ephemeral answer: the plain text, and its Block Kit (one section when the message
-        has no layout of its own)."""
+    def _reply(respond: Reply, name: str, locale: str, blocks: bool = False, replace: bool = False,
+               **context: Any) -> None:
+        """An ephemeral answer (or, with `replace`, the message it answers replaced): the plain
+        text, and its Block Kit (one section when the message has no layout of its own)."""
         words = mrkdwn(render(name, locale, **context))
         shown = slack.blocks(name, locale, **context) if blocks else slack.fit([slack.section(words)], locale)
-        respond(text=words, blocks=shown, response_type="ephemeral")
+        extra = {"replace_original": True} if replace else {"response_type": "ephemeral"}
+        respond(text=slack.fallback(words, locale), blocks=shown, **extra)
 
-    def _tell(self, agent: Agent, key: str, name: str, **context: Any) -> None:
+    def _tell(self, agent: Agent, key: str, name: str, blocks: bool = False, **context: Any) -> None:
         """A DM to `agent`, sent once (the outbox keeps it if Slack is down)."""
-        message = outbox.Message(render(name, self.center.locale_of(agent), policy=self.center.policy, **context))
+        locale, policy = self.center.locale_of(agent), self.center.policy
+        message = outbox.Message(render(name, locale, policy=policy, **context),
+                                 slack.blocks(name, locale, policy=policy, **context) if blocks else None)
         with Session(self.engine) as session:
             outbox.enqueue(session=session, key=key, recipient=agent.employee_id, message=message)
         outbox.deliver(self.engine, self.sender, [key])
@@ -235,6 +246,11 @@ class SlackDoor:
         while len(self._seen_events) > 1000:
             self._seen_events.popitem(last=False)
         return True
+
+
+def _words(command: dict) -> str:
+    """A command's text as the person typed it: Slack escapes &, < and > (mentions aside)."""
+    return command.get("text", "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def _modal_text(view: dict, kind: str) -> str:

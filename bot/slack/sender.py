@@ -16,6 +16,7 @@ from sqlmodel import Session
 from bot import store
 from bot.models import Delivery
 from bot.outbox import Message, SendFailed, Undeliverable
+from bot.slack.directory import Directory
 from messages.formats import mrkdwn
 
 METADATA_EVENT = "kpibot_delivery"
@@ -27,6 +28,7 @@ NEVER = {"channel_not_found", "user_not_found", "not_in_channel", "is_archived",
 class SlackSender:
     def __init__(self, client: WebClient, engine: Engine):
         self.client, self.engine = client, engine
+        self.directory = Directory(client)
 
     def send(self, key: str, recipient: str, message: Message) -> None:
         channel = self._channel(recipient)
@@ -63,6 +65,8 @@ class SlackSender:
             return recipient[1:]
         with Session(self.engine) as session:
             agent = store.agent_by_employee_id(session=session, employee_id=recipient)
+            if agent is not None and not agent.slack_user_id and open_dm:
+                self._call(self.directory.link, session=session, agent=agent)  # known by email only
             if agent is None or not agent.slack_user_id:
                 raise Undeliverable(f"{recipient} has no Slack user")
             if agent.slack_dm_channel or not open_dm:
