@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +18,10 @@ from bot.models import Agent, DailyStat, utcnow
 from bot.tables import (
     CellError,
     Column,
+    Formula,
     Table,
     cell,
+    extra_cells,
     parse_amount,
     parse_date,
     parse_moment,
@@ -76,12 +78,14 @@ class ImportReport:
 
 @dataclass
 class RowCheck:
-    """Rows being checked: the parsed ones and the bad ones, by line."""
+    """Rows being checked: each row's values, the bad rows' problems by line, and the first line of
+    each key that must not repeat."""
 
     table: Table
     progress: Progress | None
-    good: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    parsed: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     bad: dict[int, list[CellError]] = field(default_factory=lambda: defaultdict(list))
+    first: dict[Any, int] = field(default_factory=dict)
 
     def each(self):
         total = len(self.table.rows)
@@ -93,27 +97,44 @@ class RowCheck:
     def reject(self, line: int, code: str, **fields: Any) -> None:
         self.bad[line].append(CellError(code, **fields))
 
+    def is_bad(self, line: int) -> bool:
+        return line in self.bad
+
+    def is_first(self, line: int, key: Any, code: str, **fields: Any) -> bool:
+        """True on the first line with `key`; a later one is marked bad with `code`, naming the
+        first. Bad rows count too: a row repeating a bad one is reported, not left for later."""
+        first = self.first.setdefault(key, line)
+        if first != line:
+            self.reject(line, code, other=first, **fields)
+        return first == line
+
     def raise_if_bad(self, path: Path) -> None:
         if self.bad:
             raise ImportRejected(path.name, [BadRow(n, p) for n, p in sorted(self.bad.items())])
 
     def read(self, line: int, cells: list[Any], parsers: dict[str, Callable],
-             required: tuple[str, ...]) -> dict | None:
-        """Parse each present cell; None (and the row marked bad) when any fails or a required
-        one is empty. Reasons name the column as the file's header does."""
-        values: dict[str, Any] = {}
-        failed = set()
-        for name, parse in parsers.items():
-            raw = cell(self.table, cells, name)
-            try:
-                values[name] = None if raw is None else parse(raw, self.table.headers.get(name, name))
-            except CellError as err:
-                self.reject(line, err.code, **err.fields)
-                failed.add(name)
+             required: tuple[str, ...]) -> dict[str, Any]:
+        """Parse each present cell. A cell that fails, or a required one that is empty, is None and
+        marks the row bad, as do cells beyond the header. Reasons name the column as the file's
+        header does."""
+        values = {name: self._parse(line, cells, name, parse) for name, parse in parsers.items()}
         for name in required:
-            if values.get(name) is None and name not in failed:
+            if cell(self.table, cells, name) is None:
                 self.reject(line, "empty", column=self.table.headers[name])
-        return None if line in self.bad else values
+        extra = extra_cells(self.table, cells)
+        if extra:
+            self.reject(line, "extra_cells", values=", ".join(extra))
+        return values
+
+    def _parse(self, line: int, cells: list[Any], name: str, parse: Callable) -> Any:
+        raw, column = cell(self.table, cells, name), self.table.headers.get(name, name)
+        try:
+            if isinstance(raw, Formula):
+                raise CellError("formula", column=column, value=raw.text)
+            return None if raw is None else parse(raw, column)
+        except CellError as err:
+            self.reject(line, err.code, **err.fields)
+            return None
 
 
 # --- stats --------------------------------------------------------------------------------
@@ -135,9 +156,11 @@ def import_stats(*, session: Session, center: Center, path: str | Path, fmt: str
     return report
 
 
-def _known_agent(rows: RowCheck, line: int, agents: dict[str, Agent], employee_id: str) -> Agent | None:
-    agent = agents.get(employee_id)
-    if agent is None:
+def _known_agent(rows: RowCheck, line: int, agents: dict[str, Agent], employee_id: str | None
+                 ) -> Agent | None:
+    """The row's agent; None (and the row marked bad) for an ID not on the roster, or no ID."""
+    agent = agents.get(employee_id) if employee_id is not None else None
+    if agent is None and employee_id is not None:
         rows.reject(line, "unknown_employee", value=employee_id)
     return agent
 
@@ -159,26 +182,20 @@ def _daily_rows(rows: RowCheck, agents: dict[str, Agent], center: Center, today:
         "members": count, "leads_assigned": count, "leads_contacted": count,
     }
     days: dict[tuple[int, date], dict[str, Any]] = {}
-    first_line: dict[tuple[int, date], int] = {}
     for line, cells in rows.each():
         values = rows.read(line, cells, parsers, ("date", "employee_id", "calls", "talk_minutes"))
-        if values is None:
-            continue
         agent = _known_agent(rows, line, agents, values["employee_id"])
-        if agent is None:
+        if agent is None or values["date"] is None:
             continue
         _check_day(rows, line, agent, values["date"], today)
         assigned, contacted = values["leads_assigned"], values["leads_contacted"]
         if assigned is not None and contacted is not None and contacted > assigned:
             rows.reject(line, "contacted_over_assigned", contacted=contacted, assigned=assigned)
         key = (agent.id, values["date"])
-        if key in first_line:
-            rows.reject(line, "duplicate", other=first_line[key])
-            continue
-        first_line[key] = line
-        days[key] = {"calls": values["calls"], "talk_seconds": round(values["talk_minutes"] * 60)}
-        days[key].update({k: values[k] for k in ("members", "leads_assigned", "leads_contacted")
-                          if k in rows.table.columns})
+        if rows.is_first(line, key, "duplicate") and not rows.is_bad(line):
+            days[key] = {"calls": values["calls"], "talk_seconds": round(values["talk_minutes"] * 60)}
+            days[key].update({k: values[k] for k in ("members", "leads_assigned", "leads_contacted")
+                              if k in rows.table.columns})
     return days
 
 
@@ -189,20 +206,14 @@ def _cdr_rows(rows: RowCheck, agents: dict[str, Agent], center: Center, today: d
         "talk_seconds": lambda v, c: parse_whole(v, c, MINUTES_A_DAY * 60),
     }
     days: dict[tuple[int, date], dict[str, Any]] = {}
-    first_line: dict[tuple[int, datetime], int] = {}
     for line, cells in rows.each():
         values = rows.read(line, cells, parsers, tuple(parsers))
-        if values is None:
+        agent, started = _known_agent(rows, line, agents, values["employee_id"]), values["started_at"]
+        if agent is None or started is None:
             continue
-        agent = _known_agent(rows, line, agents, values["employee_id"])
-        if agent is None:
-            continue
-        started = values["started_at"]
         _check_day(rows, line, agent, started.date(), today)
-        if (agent.id, started) in first_line:
-            rows.reject(line, "duplicate_call", other=first_line[(agent.id, started)])
+        if not rows.is_first(line, (agent.id, started), "duplicate_call") or rows.is_bad(line):
             continue
-        first_line[(agent.id, started)] = line
         day = days.setdefault((agent.id, started.date()), {"calls": 0, "talk_seconds": 0})
         day["calls"] += 1
         day["talk_seconds"] += values["talk_seconds"]

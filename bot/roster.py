@@ -102,33 +102,28 @@ def _read_rows(rows: RowCheck, policy: Policy) -> None:
     parsers = _parsers(policy)
     for line, cells in rows.each():
         values = rows.read(line, cells, parsers, ("employee_id", "name", "team", "role", "hire_date"))
-        if values is None:
-            continue
-        if values["leave_date"] and values["leave_date"] < values["hire_date"]:
+        if values["leave_date"] and values["hire_date"] and values["leave_date"] < values["hire_date"]:
             rows.reject(line, "leave_before_hire")
         if values["lead_of"] and values["role"] == "agent":
             rows.reject(line, "lead_of_agent")
-        rows.good.append((line, values))
+        rows.parsed.append((line, values))
 
 
 def _check_across_rows(rows: RowCheck, agents: dict[str, Agent], teams: set[str]) -> None:
-    """Employee IDs once per file; chat IDs once across file and database; led teams exist."""
-    first: dict[tuple[str, str], int] = {}
-    in_file = {values["employee_id"] for _, values in rows.good}
+    """Employee IDs once per file; chat IDs once across file and database; led teams exist.
+    Bad rows are checked too, so that a row repeating one is reported with it."""
+    in_file = {values["employee_id"] for _, values in rows.parsed}
     holders = {(c, getattr(a, c)): a.employee_id for a in agents.values() for c in UNIQUE_IDS
                if getattr(a, c) and (a.employee_id not in in_file or c not in rows.table.columns)}
-    teams = teams | {values["team"] for _, values in rows.good}
-    for line, values in rows.good:
+    teams = teams | {values["team"] for _, values in rows.parsed}
+    for line, values in rows.parsed:
         for column in ("employee_id", *UNIQUE_IDS):
-            key = (column, values[column])
             if values[column] is None:
                 continue
-            header = rows.table.headers.get(column, column)
-            if key in first:
-                rows.reject(line, "duplicate_value", column=header, value=values[column], other=first[key])
-            elif holders.get(key, values["employee_id"]) != values["employee_id"]:
+            key, header = (column, values[column]), rows.table.headers.get(column, column)
+            if (rows.is_first(line, key, "duplicate_value", column=header, value=values[column])
+                    and holders.get(key, values["employee_id"]) != values["employee_id"]):
                 rows.reject(line, "taken", column=header, value=values[column], holder=holders[key])
-            first.setdefault(key, line)
         for name in values["lead_of"] or []:
             if name not in teams:
                 rows.reject(line, "unknown_team", value=name)
@@ -137,11 +132,11 @@ def _check_across_rows(rows: RowCheck, agents: dict[str, Agent], teams: set[str]
 def _write(session: Session, rows: RowCheck, agents: dict[str, Agent], teams: dict[str, Team],
            report: ImportReport) -> None:
     present = set(rows.table.columns)
-    for name in {values["team"] for _, values in rows.good} - set(teams):
+    for name in {values["team"] for _, values in rows.parsed} - set(teams):
         teams[name] = Team(name=name)
         session.add(teams[name])
     session.flush()
-    wanted = {values["employee_id"]: _fields(values, teams, present) for _, values in rows.good}
+    wanted = {values["employee_id"]: _fields(values, teams, present) for _, values in rows.parsed}
     added = set(wanted) - set(agents)
     changed = {e for e in set(wanted) - added
                if any(getattr(agents[e], k) != v for k, v in wanted[e].items())}
@@ -156,7 +151,7 @@ def _write(session: Session, rows: RowCheck, agents: dict[str, Agent], teams: di
     session.flush()
     changed |= _write_leads(session, rows, agents, teams, old_teams)
     report.added, report.updated = len(added), len(changed - added)
-    report.unchanged = len(rows.good) - report.added - report.updated
+    report.unchanged = len(rows.parsed) - report.added - report.updated
 
 
 def _fields(values: dict[str, Any], teams: dict[str, Team], present: set[str]) -> dict[str, Any]:
@@ -190,7 +185,7 @@ def _write_leads(session: Session, rows: RowCheck, agents: dict[str, Agent], tea
         led.setdefault(row.agent_id, set()).add(row.team_id)
     has_column = "lead_of" in rows.table.columns
     changed = set()
-    for _, values in rows.good:
+    for _, values in rows.parsed:
         agent = agents[values["employee_id"]]
         now = led.get(agent.id, set())
         wanted = _wanted_teams(values, teams, now if not has_column else None,

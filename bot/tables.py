@@ -10,6 +10,7 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -39,11 +40,22 @@ class Column:
 
 
 @dataclass(frozen=True)
+class Formula:
+    """A spreadsheet formula saved without its value (written by a program, never opened in Excel)."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
 class Table:
     columns: dict[str, int]  # field -> index in each row
     headers: dict[str, str]  # field -> its header as the file writes it
     ignored: list[str]  # headers that name no known column
     rows: list[tuple[int, list[Any]]]  # (line number, cells)
+    width: int  # cells up to the header's last non-blank one
 
 
 def read_table(path: str | Path, columns: tuple[Column, ...]) -> Table:
@@ -60,8 +72,10 @@ def read_table(path: str | Path, columns: tuple[Column, ...]) -> Table:
     if missing:
         raise FileProblem("import.missing_columns", file=path.name,
                           columns=", ".join(f"{c.field} ({c.names[0]})" for c in missing))
-    headers = {field: str(rows[at][1][index]).strip() for field, index in mapped.items()}
-    return Table(mapped, headers, ignored, rows[at + 1:])
+    header = rows[at][1]
+    headers = {field: str(header[index]).strip() for field, index in mapped.items()}
+    width = max((n + 1 for n, c in enumerate(header) if not _blank(c)), default=0)
+    return Table(mapped, headers, ignored, rows[at + 1:], width)
 
 
 def _find_header(rows: list[tuple[int, list[Any]]], columns: tuple[Column, ...]):
@@ -97,17 +111,24 @@ def _csv_lines(path: Path) -> Iterator[tuple[int, list[Any]]]:
 
 
 def _xlsx_lines(path: Path) -> Iterator[tuple[int, list[Any]]]:
+    """The first sheet's saved values. The file is read twice, for values and for formulas, so
+    that a formula saved without its value is told apart from an empty cell."""
+    with closing(_workbook(path, data_only=True)) as values, \
+            closing(_workbook(path, data_only=False)) as formulas:
+        rows = zip(values.worksheets[0].iter_rows(values_only=True),
+                   formulas.worksheets[0].iter_rows(values_only=True))
+        for n, (saved, written) in enumerate(rows, start=1):
+            yield n, [Formula(str(getattr(f, "text", f))) if v is None and f is not None else v
+                      for v, f in zip(saved, written)]
+
+
+def _workbook(path: Path, data_only: bool):
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        return load_workbook(path, read_only=True, data_only=data_only)
     except Exception as err:  # openpyxl raises many kinds for a damaged file
         raise FileProblem("import.unreadable", file=path.name, reason=type(err).__name__) from None
-    try:
-        for n, cells in enumerate(book.worksheets[0].iter_rows(values_only=True), start=1):
-            yield n, list(cells)
-    finally:
-        book.close()
 
 
 def _normal(header: Any) -> str:
@@ -131,6 +152,11 @@ def _map_header(header: list[Any], columns: tuple[Column, ...]) -> tuple[dict[st
 
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
+
+
+def extra_cells(table: Table, cells: list[Any]) -> list[str]:
+    """The non-blank cells of a row to the right of the header's last column."""
+    return [str(value).strip() for value in cells[table.width:] if not _blank(value)]
 
 
 def cell(table: Table, cells: list[Any], field: str) -> Any:
@@ -178,8 +204,8 @@ def parse_moment(value: Any, column: str, tz: ZoneInfo) -> datetime:
 
 
 def parse_whole(value: Any, column: str, most: int | None = None) -> int:
-    """A whole number >= 0 (1,320 and 60.0 are fine), at most `most`."""
-    number = _decimal(value, column)
+    """A whole number >= 0 (1,320 and 60.0 are fine; 1e3 is not), at most `most`."""
+    number = _decimal(value, column, unplain="not_whole")
     if number != number.to_integral_value() or number < 0:
         raise CellError("not_whole", column=column, value=str(value))
     if most is not None and number > most:
@@ -197,15 +223,23 @@ def parse_amount(value: Any, column: str, most: int) -> Decimal:
     return number
 
 
-def _decimal(value: Any, column: str) -> Decimal:
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d[\d,]*(\.\d*)?|\.\d+)")  # 1,320 or 60.5 or .5
+
+
+def _decimal(value: Any, column: str, unplain: str = "not_number") -> Decimal:
+    """The cell as a number. Text must be written plainly: what Decimal also reads (1e3, 1_000)
+    is refused with the reason `unplain`, as a person would not have typed it."""
     if isinstance(value, bool):
         raise CellError("not_number", column=column, value=str(value))
+    text = str(value).strip()
     try:
-        number = Decimal(str(value).strip().replace(",", ""))
+        number = Decimal(text.replace(",", ""))
     except InvalidOperation:
         raise CellError("not_number", column=column, value=str(value)) from None
     if not number.is_finite():
         raise CellError("not_number", column=column, value=str(value))
+    if isinstance(value, str) and not _PLAIN_NUMBER.fullmatch(text):
+        raise CellError(unplain, column=column, value=str(value))
     return number
 
 

@@ -162,6 +162,22 @@ def test_one_bad_row_is_one_bad_row(kpibot, roster, tmp_path):
     assert err.splitlines()[0].startswith("stats.csv: 1 bad row,")  # not "1 bad rows"
 
 
+@pytest.mark.parametrize(("locale", "line"), [
+    ("en", "  line 2: calls '=2*30' is a formula with no saved value: open the file in Excel and save it; "
+           "more cells than the header has columns (x to the right of the last one)"),
+    ("zh-CN", "  第 2 行：calls '=2*30' 是没有保存计算结果的公式：请用 Excel 打开该文件并保存；"
+              "单元格比表头的列多（最后一列右侧还有 x）"),
+])
+def test_a_formula_without_a_value_and_a_cell_too_many_are_named(kpibot, roster, tmp_path, monkeypatch,
+                                                                 locale, line):
+    monkeypatch.setenv("KPIBOT_LOCALE", locale)
+    path = write_xlsx(tmp_path / "stats.xlsx", [STATS[0], ["2026-11-20", "A001", "=2*30", "150", "x"]])
+
+    code, out, err = kpibot("stats", "import", str(path))
+
+    assert (code, out, err.splitlines()[1:]) == (1, "", [line])
+
+
 def _missing_file(tmp_path):
     return tmp_path / "nowhere.csv"
 

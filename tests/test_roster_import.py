@@ -491,3 +491,28 @@ def test_a_lead_moved_to_another_team_leads_the_new_one(session, center, tmp_pat
     report = do_import(session, center, write_csv(tmp_path / "b.csv", moved))
 
     assert (report.updated, roster_in_db(session)[2]) == (1, {("L001", "三组")})
+
+
+def test_a_row_repeating_a_bad_row_is_reported_with_it(session, center, tmp_path):
+    path = write_csv(tmp_path / "roster.csv", [
+        ["employee_id", "name", "team", "role", "hire_date", "email"],
+        ["X7", "王芳", "一组", "agent", "2024-03-01", "x7.example.com"],
+        ["X7", "王芳", "一组", "agent", "2024-03-01", "x7@example.com"],
+    ])
+
+    with pytest.raises(ImportRejected) as rejected:
+        do_import(session, center, path)
+
+    assert rejected_rows(rejected.value) == [
+        (2, [("not_email", {"column": "email", "value": "x7.example.com"})]),
+        (3, [("duplicate_value", {"column": "employee_id", "value": "X7", "other": 2})]),
+    ]
+
+
+def test_a_row_with_more_cells_than_the_header_is_a_bad_row(session, center, tmp_path):
+    path = write_csv(tmp_path / "roster.csv", [list(REQUIRED), ["A001", "王芳", "一组", "agent", "2024-03-01", "U1"]])
+
+    with pytest.raises(ImportRejected) as rejected:
+        do_import(session, center, path)
+
+    assert rejected_rows(rejected.value) == [(2, [("extra_cells", {"values": "U1"})])]

@@ -377,3 +377,68 @@ def test_call_records_adding_up_to_more_than_a_day_are_a_bad_row(session, center
     assert rejected_rows(rejected.value) == [
         (4, [("day_over_24h", {"employee_id": "A001", "day": "2026-11-10"})])]
     assert stats_in_db(session) == {}
+
+
+# --- rows the checks used to miss -----------------------------------------------------------------
+
+
+def test_a_row_repeating_a_bad_row_is_reported_with_it(session, center, agents, tmp_path):
+    path = daily_file(tmp_path, [Day("2026-11-02", "A001", -1, 10), Day("2026-11-02", "A001", 6, 10)],
+                      width=REQUIRED)
+
+    with pytest.raises(ImportRejected) as rejected:
+        do_import(session, center, path)
+
+    assert rejected_rows(rejected.value) == [
+        (2, [("not_whole", {"column": "calls", "value": "-1"})]),
+        (3, [("duplicate", {"other": 2})]),
+    ]
+
+
+def test_a_call_repeating_a_bad_call_is_reported_with_it(session, center, agents, tmp_path):
+    path = cdr_file(tmp_path, [("A001", "2026-11-03 09:00:00", "x"), ("A001", "2026-11-03 09:00:00", 60)])
+
+    with pytest.raises(ImportRejected) as rejected:
+        do_import(session, center, path, fmt="cdr")
+
+    assert rejected_rows(rejected.value) == [
+        (2, [("not_number", {"column": "talk_seconds", "value": "x"})]),
+        (3, [("duplicate_call", {"other": 2})]),
+    ]
+
+
+def test_a_row_with_more_cells_than_the_header_is_a_bad_row(session, center, agents, tmp_path):
+    path = write_csv(tmp_path / "stats.csv", [["date", "employee_id", "calls", "talk_minutes"],
+                                                ["2026-11-02", "A001", "6", "10", "7"],
+                                                ["2026-11-03", "A001", "6", "10", "", ""]])  # blank: fine
+
+    with pytest.raises(ImportRejected) as rejected:
+        do_import(session, center, path)
+
+    assert rejected_rows(rejected.value) == [(2, [("extra_cells", {"values": "7"})])]
+
+
+@pytest.mark.parametrize(("calls", "minutes", "problem"), [
+    ("1e3", "10", ("not_whole", {"column": "calls", "value": "1e3"})),
+    ("6E1", "10", ("not_whole", {"column": "calls", "value": "6E1"})),
+    ("1_000", "10", ("not_whole", {"column": "calls", "value": "1_000"})),
+    ("60", "1.5e2", ("not_number", {"column": "talk_minutes", "value": "1.5e2"})),
+])
+def test_a_number_in_float_syntax_is_a_bad_row(session, center, agents, tmp_path, calls, minutes, problem):
+    path = daily_file(tmp_path, [Day("2026-11-02", "A001", calls, minutes)], width=REQUIRED)
+
+    with pytest.raises(ImportRejected) as rejected:
+        do_import(session, center, path)
+
+    assert rejected_rows(rejected.value) == [(2, [problem])]
+
+
+def test_a_formula_saved_without_its_value_is_told_from_an_empty_cell(session, center, agents, tmp_path):
+    # openpyxl writes formulas without computing them; Excel saves the value beside the formula.
+    path = daily_file(tmp_path, [Day(date(2026, 11, 2), "A001", "=1+1", None)], width=REQUIRED, kind="xlsx")
+
+    with pytest.raises(ImportRejected) as rejected:
+        do_import(session, center, path)
+
+    assert rejected_rows(rejected.value) == [
+        (2, [("formula", {"column": "calls", "value": "=1+1"}), ("empty", {"column": "talk_minutes"})])]
