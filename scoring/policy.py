@@ -210,7 +210,7 @@ _SCHEMA = _fields(
     ),
     levels=_fields(months=_whole(1, 12), up_above=_number(0, 1000), stay_from=_number(0, 1000),
                    down_from=_number(0, 1000)),
-    leaderboard=_fields(metric=_choice(*METRICS), public_places=_whole(0, 50)),
+    leaderboard=_fields(metric=_choice(*METRICS), public_places=_whole(1, 50)),
     contact_rate=_fields(target=_number(0, 1), ladder=lambda value, key: _ladder(value, key)),
     schedule=_fields(morning=_clock, month_end=_clock, pull=_clock, catch_up_hours=_whole(0, 12)),
     deductions=lambda value, key: _catalog(value, key),
@@ -266,8 +266,9 @@ def parse_policy(data: Mapping[str, Any], source: str = "policy") -> Policy:
 
 def _check_consistency(got: dict[str, Any]) -> None:
     score, levels = got["score"], got["levels"]
-    if score["max_points_per_entry"] > score["base"]:
-        raise _Invalid("score.max_points_per_entry", "exceeds_base")
+    for name in ("max_points_per_entry", "pass_mark", "retraining_below"):
+        if score[name] > score["base"]:
+            raise _Invalid(f"score.{name}", "exceeds_base")
     if not levels["up_above"] >= levels["stay_from"] >= levels["down_from"]:
         raise _Invalid("levels", "level_order")
     both = set(got["deductions"]) & set(got["awards"])
