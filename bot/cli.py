@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
@@ -40,6 +42,7 @@ from scoring.policy import LOCALES
 from scoring.problems import Problem
 
 Command = Callable[[argparse.Namespace, Settings], int]
+log = logging.getLogger("kpibot")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -166,6 +169,7 @@ def stats_show(args: argparse.Namespace, settings: Settings) -> int:
 
 def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     _log_to_terminal()
+    _stop_on_sigterm()
     bot = build_bot(settings)
     scheduler = None if args.no_scheduler else build_scheduler(_rounds(bot.center, bot.engine))
     try:
@@ -183,6 +187,7 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
 
 def scheduler_command(args: argparse.Namespace, settings: Settings) -> int:
     _log_to_terminal()
+    _stop_on_sigterm()
     center, engine = _open(settings)
     try:
         build_scheduler(_rounds(center, engine), blocking=True).start()
@@ -228,6 +233,17 @@ def _rounds(center: Center, engine: Engine) -> Rounds:
     pull_now = (lambda: pull(center=center, engine=engine, today=center.today())) \
         if center.settings.stats_source else None
     return Rounds(center, engine, slack_chat(center.settings, engine), pull_now)
+
+
+def _stop_on_sigterm() -> None:
+    """A platform stops a process with SIGTERM: stop as on Ctrl-C, finishing cleanly."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum, frame) -> None:
+    log.info("stopping (signal %s)", signum)
+    raise KeyboardInterrupt
 
 
 def _log_to_terminal() -> None:

@@ -1,7 +1,7 @@
 """The scheduled rounds. Each run is claimed per job and period; its messages are written to
 the outbox under unique keys, then sent. Run twice, at once, or after a crash, every message
-still goes out once: a second run finds the keys taken, a crashed run is taken over when its
-heartbeat stops and sends only what is missing.
+still goes out once: a second run finds the keys taken (and sends only what was left pending),
+a crashed run is taken over when its heartbeat stops and sends only what is missing.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
@@ -27,10 +27,12 @@ from messages import slack
 from messages.charts import bar_chart
 from messages.render import render, text
 from scoring.calendar import Month
+from scoring.problems import Problem
 from scoring.schedule import MONTH_END, MORNING
 
 LEASE = timedelta(minutes=5)  # a run whose heartbeat is older is taken over
 Item = tuple[str, str, Message]  # key, recipient, message
+KEYS = {MORNING: ("morning:{}:", "digest:{}:"), MONTH_END: ("month-end:{}:", "review:{}:")}  # a round's messages
 
 
 @dataclass(frozen=True)
@@ -45,13 +47,15 @@ class Chat:
 class RoundReport:
     job: str
     period: str
-    state: str  # ran, done_before, running_elsewhere, not_working_day
+    state: str  # ran, done_before (outcome: what was left pending, sent now), running_elsewhere, not_working_day
     queued: int = 0
     outcome: Outcome | None = None
 
 
 def morning(*, center: Center, engine: Engine, chat: Chat, day: date, force: bool = False) -> RoundReport:
     """The morning round of `day`: each agent's nudge, each lead's digest."""
+    if day > center.today():
+        raise Problem("round.future_day", day=day.isoformat())
     if not force and not center.calendar.is_working_day(day):
         return RoundReport(MORNING, day.isoformat(), "not_working_day")
     return _round(engine, chat, MORNING, day.isoformat(),
@@ -60,6 +64,8 @@ def morning(*, center: Center, engine: Engine, chat: Chat, day: date, force: boo
 
 def month_end_round(*, center: Center, engine: Engine, chat: Chat, month: Month) -> RoundReport:
     """The month-end round about `month`: the leaderboard post, final months, review lists."""
+    if month.last >= center.today():
+        raise Problem("round.open_month", month=str(month))
     return _round(engine, chat, MONTH_END, str(month),
                   lambda session: month_end_messages(session, center, chat, month))
 
@@ -67,6 +73,8 @@ def month_end_round(*, center: Center, engine: Engine, chat: Chat, month: Month)
 def _round(engine: Engine, chat: Chat, job: str, period: str,
            build: Callable[[Session], list[Item]], lease: timedelta = LEASE) -> RoundReport:
     claimed = claim_run(engine, job, period, lease)
+    if claimed == "done_before":
+        return _send_what_is_left(engine, chat, job, period, lease)
     if isinstance(claimed, str):
         return RoundReport(job, period, claimed)
     beat = _Heartbeat(engine, claimed)
@@ -80,20 +88,31 @@ def _round(engine: Engine, chat: Chat, job: str, period: str,
     return RoundReport(job, period, "ran", len(keys), outcome)
 
 
+def _send_what_is_left(engine: Engine, chat: Chat, job: str, period: str, lease: timedelta) -> RoundReport:
+    """A round that ran already: send only its messages still pending (those still worth it)."""
+    outbox.settle_in_doubt(engine, chat.sender, older_than=lease)
+    outbox.expire(engine, utcnow())
+    left = outbox.pending_keys(engine, tuple(prefix.format(period) for prefix in KEYS[job]))
+    if not left:
+        return RoundReport(job, period, "done_before")
+    return RoundReport(job, period, "done_before", len(left), fan_out(engine, chat.sender, left))
+
+
 def morning_messages(session: Session, center: Center, chat: Chat, day: date) -> list[Item]:
     days = nudges(session=session, center=center, today=day)
+    until = datetime.combine(day + timedelta(days=1), time(), center.tz)  # a morning's news, that day only
     items: list[Item] = []
     for employee_id, nudge in days.items():
         if chat.reaches(nudge.agent):
             words = render("morning_nudge", center.locale_of(nudge.agent), n=nudge)
-            items.append((f"morning:{day}:{employee_id}", employee_id, Message(words)))
+            items.append((f"morning:{day}:{employee_id}", employee_id, Message(words, until=until)))
     report_day = center.calendar.previous_working_day(day)
     for lead in session.exec(select(Agent).where(Agent.role == "lead", Agent.active)
                              .order_by(Agent.employee_id)).all():
         digests = team_digests(session=session, lead=lead, day=report_day, days=days)
         if digests and chat.reaches(lead):
             words = render("teamstats", center.locale_of(lead), digests=digests)
-            items.append((f"digest:{day}:{lead.employee_id}", lead.employee_id, Message(words)))
+            items.append((f"digest:{day}:{lead.employee_id}", lead.employee_id, Message(words, until=until)))
     return items
 
 

@@ -4,8 +4,10 @@ retries or replicas.
 
 A delivery is pending, then sending (claimed), then sent; a send that fails for a while goes
 back to pending for the next try, one that can never succeed (or failed too often) becomes
-failed. A delivery left "sending" by a crash is in doubt: the platform is asked whether it
-arrived (`settle_in_doubt`), and it is sent again only when it did not.
+failed. A delivery left "sending" by a crash, or by a send that timed out (the platform may have
+taken it), is in doubt: the platform is asked whether it arrived (`settle_in_doubt`), and it is
+sent again only when it did not. A message good only until a time (a morning's nudge) is not
+sent after it (`expire`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert, or_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -27,6 +29,8 @@ from bot.models import Delivery, utcnow
 
 log = logging.getLogger("kpibot.outbox")
 PENDING, SENDING, SENT, FAILED, SKIPPED = "pending", "sending", "sent", "failed", "skipped"
+IN_DOUBT = "in_doubt"  # an attempt's outcome: the send timed out, the delivery stays "sending"
+EXPIRED = "expired"
 MAX_ATTEMPTS = 5
 
 
@@ -41,25 +45,30 @@ class Message:
     text: str  # plain text: the notification line, the fallback, the whole of it outside Slack
     blocks: list[dict[str, Any]] | None = None
     file: Attachment | None = None  # uploaded with `text` as its comment
+    until: datetime | None = None  # not worth sending after this (aware)
 
     def to_json(self) -> str:
         file = {"name": self.file.name, "data": base64.b64encode(self.file.data).decode()} if self.file else None
-        return json.dumps({"text": self.text, "blocks": self.blocks, "file": file}, ensure_ascii=False)
+        until = self.until.isoformat() if self.until else None
+        return json.dumps({"text": self.text, "blocks": self.blocks, "file": file, "until": until},
+                          ensure_ascii=False)
 
     @classmethod
     def from_json(cls, payload: str) -> Message:
         data = json.loads(payload)
-        file = data.get("file")
+        file, until = data.get("file"), data.get("until")
         return cls(data["text"], data.get("blocks"),
-                   Attachment(file["name"], base64.b64decode(file["data"])) if file else None)
+                   Attachment(file["name"], base64.b64decode(file["data"])) if file else None,
+                   datetime.fromisoformat(until) if until else None)
 
 
 class SendFailed(Exception):
-    """Worth trying again later (rate limit, server error, timeout)."""
+    """Worth trying again later (rate limit, server error, timeout). `unsure`: the platform may
+    have taken the message all the same (a timeout), so it is asked before any second send."""
 
-    def __init__(self, reason: str, retry_after: float | None = None):
+    def __init__(self, reason: str, retry_after: float | None = None, unsure: bool = False):
         super().__init__(reason)
-        self.reason, self.retry_after = reason, retry_after
+        self.reason, self.retry_after, self.unsure = reason, retry_after, unsure
 
 
 class Undeliverable(Exception):
@@ -79,7 +88,7 @@ class Verifier(Protocol):
 @dataclass(frozen=True)
 class Attempt:
     key: str
-    status: str  # SENT, PENDING (try again), FAILED, or SKIPPED (not pending: sent or claimed elsewhere)
+    status: str  # SENT, PENDING (try again), FAILED, IN_DOUBT, or SKIPPED (not pending: sent or claimed elsewhere)
     retry_after: float | None = None
     error: str | None = None
 
@@ -90,6 +99,7 @@ class Outcome:
     pending: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    in_doubt: list[str] = field(default_factory=list)
 
     def add(self, attempt: Attempt) -> None:
         getattr(self, attempt.status).append(attempt.key)
@@ -134,6 +144,9 @@ def attempt(engine: Engine, sender: Sender, key: str) -> Attempt:
     try:
         sender.send(key, delivery.recipient, Message.from_json(delivery.payload))
     except SendFailed as failed:
+        if failed.unsure:  # left "sending": settle_in_doubt asks the platform once the lease is over
+            _note(engine, key, failed.reason)
+            return Attempt(key, IN_DOUBT, error=failed.reason)
         given_up = failed.retry_after is None and delivery.attempts >= MAX_ATTEMPTS  # a 429 is no failure
         status = FAILED if given_up else PENDING
         _finish(engine, key, status, failed.reason)
@@ -158,12 +171,28 @@ def deliver(engine: Engine, sender: Sender, keys: list[str]) -> Outcome:
     return outcome
 
 
-def pending_keys(engine: Engine, prefix: str = "") -> list[str]:
-    """Deliveries waiting to be sent, oldest first."""
+def pending_keys(engine: Engine, prefixes: tuple[str, ...] = ("",)) -> list[str]:
+    """Deliveries waiting to be sent whose key starts with one of `prefixes`, oldest first."""
     with Session(engine) as session:
-        return list(session.exec(select(Delivery.key).where(Delivery.status == PENDING,
-                                                            Delivery.key.startswith(prefix))
-                                 .order_by(Delivery.id)).all())
+        return list(session.exec(select(Delivery.key).where(
+            Delivery.status == PENDING, or_(*(Delivery.key.startswith(p) for p in prefixes)))
+            .order_by(Delivery.id)).all())
+
+
+def expire(engine: Engine, now: datetime) -> list[str]:
+    """Mark failed the pending deliveries no longer worth sending at `now`; returns their keys."""
+    with Session(engine) as session:
+        pending = session.exec(select(Delivery.key, Delivery.payload).where(Delivery.status == PENDING)).all()
+        stale = [key for key, payload in pending if _is_past(Message.from_json(payload).until, now)]
+        if stale:
+            session.execute(update(Delivery).where(Delivery.key.in_(stale), Delivery.status == PENDING)
+                            .values(status=FAILED, last_error=EXPIRED))
+            session.commit()
+    return stale
+
+
+def _is_past(until: datetime | None, now: datetime) -> bool:
+    return until is not None and now > until
 
 
 def settle_in_doubt(engine: Engine, verifier: Verifier, older_than: timedelta) -> Outcome:
@@ -193,6 +222,12 @@ def _claim(engine: Engine, key: str) -> Delivery | None:
         ).rowcount
         session.commit()
         return session.exec(select(Delivery).where(Delivery.key == key)).first() if claimed else None
+
+
+def _note(engine: Engine, key: str, error: str) -> None:
+    with Session(engine) as session:
+        session.execute(update(Delivery).where(Delivery.key == key).values(last_error=error[:500]))
+        session.commit()
 
 
 def _finish(engine: Engine, key: str, status: str, error: str | None = None) -> None:

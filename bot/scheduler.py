@@ -22,6 +22,7 @@ from bot import outbox
 from bot.center import Center
 from bot.fanout import fan_out
 from bot.jobs import LEASE, Chat, RoundReport, month_end_round, morning, stale_runs
+from bot.models import utcnow
 from scoring.calendar import Month
 from scoring.schedule import MONTH_END, MORNING, Due, due
 
@@ -58,6 +59,9 @@ class Rounds:
 
     def retry(self) -> None:
         """Resume rounds whose runner died, settle deliveries in doubt, send what is pending."""
+        expired = outbox.expire(self.engine, utcnow())
+        if expired:
+            log.info("retry: %d messages no longer worth sending, not sent: %s", len(expired), ", ".join(expired[:5]))
         for run in stale_runs(self.engine):
             self.run(Due(run.job, run.period), force=True)
         outbox.settle_in_doubt(self.engine, self.chat.sender, older_than=LEASE)

@@ -84,6 +84,20 @@ def test_a_bad_date_or_month_is_one_line_and_exit_1(world, kpibot, args, locale,
     assert world.runs() == []
 
 
+@pytest.mark.parametrize("args, locale, line", [
+    (("morning", "--date", "2026-11-24"), None,
+     "2026-11-24 has not come yet: a morning round is about today or a day before."),
+    (("month-end", "--month", "2026-11"), None, "2026-11 is not over yet: the month-end round is about a month "
+                                                 "that has closed (by default the last one)."),
+    (("month-end", "--month", "2027-01"), "zh-CN", "2027-01 还没有结束：月末推送只针对已结束的月份（默认上个月）。"),
+])
+def test_a_round_of_a_day_or_month_to_come_is_refused_and_claims_nothing(world, kpibot, args, locale, line):  # noqa: F811
+    """Sent early, the round would be claimed: the real one, when its day came, would send nothing."""
+    assert kpibot("jobs", "run", *args, locale=locale, at="2026-11-23 20:00:00+08:00") == (1, "", line + "\n")
+    assert world.standin.calls == []
+    assert world.runs() == []
+
+
 @pytest.mark.parametrize("locale, status", [
     (None, """\
 Deliveries: 0 sent, 0 pending, 0 failed, 0 in doubt.

@@ -1,20 +1,24 @@
 """Slack saying no: a 429 with Retry-After is waited out and the message still goes out in the same
 run; 5xx answers are retried with backoff and what keeps failing stays pending for the retry;
-what can never succeed (channel_not_found) fails. `kpibot jobs status` lists them, in both
-languages. The center is tests/rounds_world.py and its Monday round (8 messages)."""
+what can never succeed (channel_not_found) fails; a post that times out is asked about, never
+blindly sent again. `kpibot jobs status` lists them, in both languages. The center is tests/rounds_world.py and its Monday round (8 messages)."""
 
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+from freezegun import freeze_time
+from slack_sdk import WebClient
 from sqlalchemy import update
 from sqlmodel import Session
 
 from bot.jobs import morning
 from bot.models import JobRun
-from rounds_world import DIES, kpibot, make_world, posts_per_key, transcript, world  # noqa: F401
+from bot.slack.sender import SlackSender, outbox_client
+from rounds_world import DIES, TOKEN, kpibot, make_world, posts_per_key, transcript, world  # noqa: F401
 
 from test_rounds_morning import MONDAY, ROUND, monday_transcript
 
@@ -130,13 +134,37 @@ def test_server_errors_are_retried_with_backoff_and_what_keeps_failing_stays_pen
         "morning:2026-11-23:A006": ("failed", 2, "channel_not_found")}
     assert kpibot("jobs", "status") == (0, STATUS_BEFORE, "")
 
-    world.rounds().retry()  # the retry, every 5 minutes: the pending DM goes out, the failed one never
+    with freeze_time("2026-11-23 09:05:00+08:00", tick=True):  # the retry, every 5 minutes, that morning:
+        world.rounds().retry()  # the pending DM goes out, the failed one never
     assert [s for _, s in arrivals_of(world, "morning:2026-11-23:A002")] == [500, 500, 500, 200]
     assert [s for _, s in arrivals_of(world, "morning:2026-11-23:A006")] == [500, 200]
     assert world.deliveries()["morning:2026-11-23:A002"] == ("sent", 4, None)
     assert kpibot("jobs", "status") == (0, STATUS_AFTER, "")
     assert posts_per_key(world.standin) == Counter(ROUND + ["morning:2026-11-23:A001"] + [
         "morning:2026-11-23:A002"] * 3 + ["morning:2026-11-23:A006"])
+
+
+def test_the_round_run_again_sends_only_what_was_left_pending(world, kpibot, server_errors):  # noqa: F811
+    assert kpibot("jobs", "run", "morning", "--date", "2026-11-23", at="2026-11-23 09:20:00+08:00") == (
+        0, "Morning round 2026-11-23 has run already; of 1 message left pending: 1 sent now, "
+           "0 still pending, 0 failed.\n", "")
+    assert [s for _, s in arrivals_of(world, "morning:2026-11-23:A002")] == [500, 500, 500, 200]
+    assert world.deliveries()["morning:2026-11-23:A002"] == ("sent", 4, None)
+    assert kpibot("jobs", "run", "morning", "--date", "2026-11-23", at="2026-11-23 09:25:00+08:00") == (
+        0, "Morning round 2026-11-23 has run already: nothing was sent again.\n", "")
+
+
+@pytest.mark.parametrize("again", ["retry", "rerun"])
+def test_a_morning_message_still_pending_the_next_day_is_not_sent(world, kpibot, server_errors, again):  # noqa: F811
+    """Monday's nudge is news on Monday only: on Tuesday it would sit beside Tuesday's."""
+    if again == "retry":
+        with freeze_time("2026-11-24 09:05:00+08:00", tick=True):
+            world.rounds().retry()
+    else:
+        assert kpibot("jobs", "run", "morning", "--date", "2026-11-23", at="2026-11-24 09:05:00+08:00") == (
+            0, "Morning round 2026-11-23 has run already: nothing was sent again.\n", "")
+    assert [s for _, s in arrivals_of(world, "morning:2026-11-23:A002")] == [500, 500, 500]
+    assert world.deliveries()["morning:2026-11-23:A002"] == ("failed", 3, "expired")
 
 
 def test_jobs_status_in_chinese(world, kpibot, server_errors):  # noqa: F811
@@ -196,3 +224,21 @@ Last pulls:
     assert [s for _, s in arrivals_of(world, "morning:2026-11-23:A002")] == [500, 200]
     assert world.deliveries()["morning:2026-11-23:A002"] == ("sent", 3, None)
     assert posts_per_key(world.standin) == Counter(ROUND + ["morning:2026-11-23:A002"])
+
+
+def test_a_post_that_times_out_is_asked_about_and_not_sent_again(world):  # noqa: F811
+    """Slack took every post but never answered: a resend would post twice. Each stays in doubt,
+    and once the lease is over the retry finds it in the DM's history instead of sending it."""
+    world.finds_chen_jing()
+    world.standin.stick("chat.postMessage", after=0)
+    impatient = SlackSender(outbox_client(WebClient(token=TOKEN, base_url=world.standin.api_url, timeout=1)),
+                            world.engine)
+    report = morning(center=world.center, engine=world.engine, chat=replace(world.chat(), sender=impatient),
+                     day=MONDAY)
+    assert (sorted(report.outcome.in_doubt), report.outcome.sent, report.outcome.pending) == (sorted(ROUND), [], [])
+    assert {key: status for key, (status, _, _) in world.deliveries().items()} == {key: "sending" for key in ROUND}
+    world.standin.unstick("chat.postMessage")
+    world.after_the_lease()
+    world.rounds().retry()
+    assert posts_per_key(world.standin) == Counter(ROUND)
+    assert world.deliveries() == {key: ("sent", 1, None) for key in ROUND}

@@ -565,8 +565,8 @@ class Process:
                 return line
         raise AssertionError(f"no line with {text!r} in:\n" + "\n".join(self.lines))
 
-    def interrupt(self) -> int:
-        self.proc.send_signal(signal.SIGINT)
+    def interrupt(self, signum: int = signal.SIGINT) -> int:
+        self.proc.send_signal(signum)
         try:
             return self.proc.wait(timeout=20)
         finally:
@@ -596,13 +596,14 @@ def environment(database_url, standin, tmp_path) -> dict[str, str]:
                   "SLACK_API_URL": standin.api_url, "PYTHONUNBUFFERED": "1"}
 
 
-def test_kpibot_scheduler_starts_its_jobs_and_stops_on_ctrl_c(environment, tmp_path):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_kpibot_scheduler_starts_its_jobs_and_stops_on_ctrl_c_or_sigterm(environment, tmp_path, signum):
     exports = tmp_path / "exports"
     exports.mkdir()
     process = Process(["scheduler"], environment | {"KPIBOT_STATS_SOURCE": str(exports)}, tmp_path)
     process.wait_for("Removed job catch-up")  # the catch-up has run (and, on a Sunday evening, sent nothing)
 
-    assert process.interrupt() == 0
+    assert process.interrupt(signum) == 0
     added = [m for m in process.logged("apscheduler.scheduler") if m.startswith("Added job")]
     assert added == ['Added job "Rounds.tick" to job store "default"', 'Added job "Rounds.tick" to job store "default"',
                      'Added job "_rounds.<locals>.<lambda>" to job store "default"',
@@ -622,4 +623,4 @@ def test_kpibot_serve_runs_the_scheduler_unless_told_not_to(environment, tmp_pat
                                                                f"kpibot is listening on port {ports[1]} (HTTP)"]
     assert alone.logged("apscheduler.scheduler") == []
     assert "Scheduler started" in both.logged("apscheduler.scheduler")
-    assert (alone.interrupt(), both.interrupt()) == (0, 0)
+    assert (alone.interrupt(), both.interrupt(signal.SIGTERM)) == (0, 0)  # Ctrl-C, or a platform's stop

@@ -258,9 +258,9 @@ GOOD = {"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_SIGNING_SECRET": SECRET}
 
 SETTINGS_CASES = [
     pytest.param({"SLACK_SIGNING_SECRET": SECRET},
-                 "SLACK_BOT_TOKEN is not set: kpibot serve needs the bot token (xoxb-…) from your Slack "
+                 "SLACK_BOT_TOKEN is not set: kpibot needs the bot token (xoxb-…) from your Slack "
                  "app's OAuth page.",
-                 "未设置 SLACK_BOT_TOKEN：kpibot serve 需要 Slack 应用 OAuth 页面上的机器人令牌（xoxb-…）。",
+                 "未设置 SLACK_BOT_TOKEN：kpibot 需要 Slack 应用 OAuth 页面上的机器人令牌（xoxb-…）。",
                  id="no-bot-token"),
     pytest.param({**GOOD, "SLACK_BOT_TOKEN": "xoxp-1-2-abc"},
                  "SLACK_BOT_TOKEN must be a bot token starting xoxb-, not xoxp-…: copy the Bot User OAuth Token.",

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from bot.jobs import Chat
 from bot.settings import Settings, SettingsError
 from bot.slack.directory import Directory
-from bot.slack.sender import SlackSender
+from bot.slack.sender import SlackSender, outbox_client
 
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
 
@@ -23,5 +23,5 @@ def slack_chat(settings: Settings, engine: Engine) -> Chat:
         raise SettingsError("settings.not_channel_id", variable="SLACK_LEADERBOARD_CHANNEL", value=channel)
     client = WebClient(token=token, base_url=settings.slack_api_url)
     directory = Directory(client)
-    return Chat(sender=SlackSender(client, engine), link=lambda: directory.link_roster(engine),
+    return Chat(sender=SlackSender(outbox_client(client), engine), link=lambda: directory.link_roster(engine),
                 reaches=lambda agent: bool(agent.slack_user_id), channel=f"#{channel}" if channel else None)

@@ -27,7 +27,7 @@ from bot.models import Agent
 from bot.morning import teamstats
 from bot.points import record, undo
 from bot.slack.directory import Directory, SlackUnavailable
-from bot.slack.sender import SlackSender
+from bot.slack.sender import SlackSender, outbox_client
 from bot.standings import month_standings
 from bot.stats import NoQuotaError, stats_view
 from bot.worker import Worker
@@ -47,7 +47,7 @@ class SlackDoor:
     def __init__(self, *, center: Center, engine: Engine, client: WebClient, worker: Worker):
         self.center, self.engine, self.client, self.worker = center, engine, client, worker
         self.directory = Directory(client)
-        self.sender = SlackSender(client, engine)
+        self.sender = SlackSender(outbox_client(client), engine)
         self._seen_events: OrderedDict[str, None] = OrderedDict()
 
     def register(self, app: App) -> None:

@@ -25,6 +25,12 @@ NEVER = {"channel_not_found", "user_not_found", "not_in_channel", "is_archived",
          "not_authed", "missing_scope"}
 
 
+def outbox_client(client: WebClient) -> WebClient:
+    """`client` without slack_sdk's own retries: resending a message whose answer was lost could
+    post it twice, so the outbox decides what to send again, after asking Slack."""
+    return WebClient(token=client.token, base_url=client.base_url, timeout=client.timeout, retry_handlers=[])
+
+
 class SlackSender:
     def __init__(self, client: WebClient, engine: Engine):
         self.client, self.engine = client, engine
@@ -89,4 +95,9 @@ class SlackSender:
             retry_after = headers.get("retry-after") if status == 429 else None
             raise SendFailed(f"{status} {error}", float(retry_after) if retry_after else None) from None
         except (SlackClientError, URLError, OSError) as err:  # connection refused, timeout
-            raise SendFailed(type(err).__name__) from None
+            raise SendFailed(type(err).__name__, unsure=_timed_out(err)) from None
+
+
+def _timed_out(err: Exception) -> bool:
+    """A timeout: the request may have reached Slack, which may have posted it."""
+    return isinstance(err, TimeoutError) or isinstance(getattr(err, "reason", None), TimeoutError)
