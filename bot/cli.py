@@ -126,8 +126,8 @@ def _parser(locale: str) -> argparse.ArgumentParser:
 
 
 def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
-    upgrade(make_engine(settings.database_url))
-    print(text(settings.locale, "cli.upgraded", url=shown_url(settings.database_url)))
+    applied = upgrade(make_engine(settings.database_url))
+    print(render("db_upgrade", settings.locale, applied=applied, url=shown_url(settings.database_url)), end="")
     return 0
 
 

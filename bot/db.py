@@ -64,12 +64,16 @@ def _alembic_config() -> Config:
     return config
 
 
-def upgrade(engine: Engine) -> None:
-    """Apply every pending migration."""
+def upgrade(engine: Engine) -> list[str]:
+    """Apply every pending migration; returns the revisions applied, oldest first."""
     config = _alembic_config()
     with engine.begin() as connection:
+        current = MigrationContext.configure(connection).get_current_heads()
+        pending = ScriptDirectory.from_config(config).iterate_revisions("heads", current)
+        applied = [revision.revision for revision in reversed(list(pending))]
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+    return applied
 
 
 def is_current(engine: Engine) -> bool:

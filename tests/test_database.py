@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, select
 
-from bot.db import SchemaError, ensure_schema, is_current, make_engine, normalise_url, upgrade
+from bot.cli import main
+from bot.db import SchemaError, _alembic_config, ensure_schema, is_current, make_engine, normalise_url, upgrade
 from bot.models import DailyStat, LedgerEntry
 from factories import add_agent, add_entry
 
@@ -89,3 +91,32 @@ def test_sqlite_upgrades_itself_but_postgresql_asks_first(tmp_path, pg_url):
 ])
 def test_plain_postgres_urls_use_psycopg_3(url, expected):
     assert normalise_url(url) == expected
+
+
+@pytest.mark.parametrize(("locale", "applied", "current"), [
+    ("en", "Applied 5 migrations (0001 … 0005) to the database sqlite:///{path}.\n",
+     "The database sqlite:///{path} was already up to date: no migration to apply.\n"),
+    ("zh-CN", "已对数据库 sqlite:///{path} 执行 5 个迁移（0001 … 0005）。\n",
+     "数据库 sqlite:///{path} 已是最新，无需迁移。\n"),
+])
+def test_db_upgrade_says_which_migrations_it_applied(tmp_path, monkeypatch, capsys, locale, applied, current):
+    path = tmp_path / "new.db"
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
+    monkeypatch.setenv("KPIBOT_LOCALE", locale)
+
+    assert main(["db", "upgrade"]) == 0
+    assert capsys.readouterr().out == applied.format(path=path)
+    assert main(["db", "upgrade"]) == 0
+    assert capsys.readouterr().out == current.format(path=path)
+
+
+def test_upgrade_returns_only_the_migrations_still_pending(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    config = _alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0003")
+
+    assert upgrade(engine) == ["0004", "0005"]
+    assert upgrade(engine) == []
