@@ -74,6 +74,8 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     ignored: list[str] = field(default_factory=list)  # headers of columns not imported
+    left: list[str] = field(default_factory=list)  # turned inactive with no leave date: given left_on
+    left_on: date | None = None
 
 
 @dataclass

@@ -7,6 +7,7 @@ lacks leave what the database holds.
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +50,9 @@ _SEPARATORS = re.compile(r"[,;，；、|]")
 
 
 def import_roster(*, session: Session, center: Center, path: str | Path,
-                  progress: Progress | None = None) -> ImportReport:
-    """Add and update agents and teams from a roster file."""
+                  progress: Progress | None = None, today: date | None = None) -> ImportReport:
+    """Add and update agents and teams from a roster file. `today` (the center's, by default)
+    dates the leave of an agent the file turns inactive without a leave date."""
     path = Path(path)
     table = read_table(path, ROSTER)
     rows = RowCheck(table, progress)
@@ -60,7 +62,7 @@ def import_roster(*, session: Session, center: Center, path: str | Path,
     _check_across_rows(rows, agents, set(teams))
     rows.raise_if_bad(path)
     report = ImportReport("roster", read=len(table.rows), ignored=table.ignored)
-    _write(session, rows, agents, teams, report)
+    _write(session, rows, agents, teams, report, (today or center.today()) - timedelta(days=1))
     session.commit()
     return report
 
@@ -130,13 +132,15 @@ def _check_across_rows(rows: RowCheck, agents: dict[str, Agent], teams: set[str]
 
 
 def _write(session: Session, rows: RowCheck, agents: dict[str, Agent], teams: dict[str, Team],
-           report: ImportReport) -> None:
+           report: ImportReport, yesterday: date) -> None:
     present = set(rows.table.columns)
     for name in {values["team"] for _, values in rows.parsed} - set(teams):
         teams[name] = Team(name=name)
         session.add(teams[name])
     session.flush()
     wanted = {values["employee_id"]: _fields(values, teams, present) for _, values in rows.parsed}
+    report.left = _date_leaving(wanted, agents, yesterday)
+    report.left_on = yesterday if report.left else None
     added = set(wanted) - set(agents)
     changed = {e for e in set(wanted) - added
                if any(getattr(agents[e], k) != v for k, v in wanted[e].items())}
@@ -162,6 +166,23 @@ def _fields(values: dict[str, Any], teams: dict[str, Team], present: set[str]) -
     if "active" in present:
         fields["active"] = values["active"] is not False
     return fields
+
+
+def _date_leaving(wanted: dict[str, dict[str, Any]], agents: dict[str, Agent], yesterday: date) -> list[str]:
+    """Give a leave date to the inactive rows that have none, so that the months they worked keep
+    them (an inactive agent with no leave date is in no month): the one already recorded, or, for
+    an agent the file turns inactive, `yesterday`. Returns the employee IDs given `yesterday`."""
+    dated = []
+    for employee_id, fields in wanted.items():
+        agent = agents.get(employee_id)
+        if agent is None or fields.get("active", True) or fields.get("leave_date") is not None:
+            continue
+        if agent.leave_date is not None:
+            fields["leave_date"] = agent.leave_date
+        elif agent.active and fields["hire_date"] <= yesterday:
+            fields["leave_date"] = yesterday
+            dated.append(employee_id)
+    return sorted(dated)
 
 
 def _release_moved_ids(session: Session, changes: dict[str, dict[str, Any]],

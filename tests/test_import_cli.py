@@ -178,6 +178,26 @@ def test_a_formula_without_a_value_and_a_cell_too_many_are_named(kpibot, roster,
     assert (code, out, err.splitlines()[1:]) == (1, "", [line])
 
 
+def test_an_agent_turned_inactive_keeps_the_months_they_worked(kpibot, tmp_path):
+    people = [ROSTER[0] + ["active"], ROSTER[1] + ["yes"], ["A003", "陈静", "一组", "agent", "2024-03-01", "yes"]]
+    kpibot("roster", "import", str(write_csv(tmp_path / "roster.csv", people)))
+    kpibot("stats", "import", str(write_csv(tmp_path / "stats.csv", [
+        STATS[0], ["2026-10-09", "A001", "60", "150"], ["2026-10-09", "A003", "30", "60"]])))
+    october = kpibot("stats", "show", "A001", "--date", "2026-10")
+    assert "Rank 1 of 2 by attainment." in october[1]
+    people[2][5] = "no"
+    roster = write_csv(tmp_path / "roster.csv", people)
+
+    assert kpibot("roster", "import", str(roster)) == (0, (
+        "roster.csv: read 2 rows: 0 added, 1 updated, 1 unchanged.\n"
+        "Inactive with no leave date, so recorded as leaving on Sat 21 Nov: A003. The months they worked "
+        "keep them; to record another day, fill in leave_date.\n"), "")
+    assert kpibot("stats", "show", "A001", "--date", "2026-10") == october
+    assert kpibot("stats", "show", "A003", "--date", "2026-10")[0] == 0
+    assert kpibot("roster", "import", str(roster)) == (
+        0, "roster.csv: read 2 rows: 0 added, 0 updated, 2 unchanged.\n", "")
+
+
 def _missing_file(tmp_path):
     return tmp_path / "nowhere.csv"
 

@@ -250,7 +250,6 @@ def test_a_file_without_an_optional_column_leaves_that_field_as_it_was(session, 
     ("A001", "email"),
     ("A001", "locale"),
     ("A002", "tier"),
-    ("A003", "leave_date"),
 ])
 def test_an_empty_cell_in_a_present_optional_column_clears_it(session, center, tmp_path,
                                                               employee_id, column):
@@ -261,6 +260,18 @@ def test_an_empty_cell_in_a_present_optional_column_clears_it(session, center, t
 
     assert roster_in_db(session) == (TEAMS, expected_agents(people), LEADS)
     assert report == ImportReport("roster", read=7, added=0, updated=1, unchanged=6, ignored=[])
+
+
+def test_an_empty_leave_date_clears_an_active_agents_but_keeps_an_inactive_ones(session, center, tmp_path):
+    # Cleared, an inactive agent's leave date would take them out of the months they worked.
+    people = changed(PEOPLE, "A001", leave_date=date(2026, 12, 31))  # leaving at the end of the year
+    do_import(session, center, roster_file(tmp_path, people, name="first"))
+    people = changed(changed(people, "A001", leave_date=None), "A003", leave_date=None)
+
+    report = do_import(session, center, roster_file(tmp_path, people, name="second"))
+
+    agents = roster_in_db(session)[1]
+    assert (report.updated, agents["A001"][4], agents["A003"][4]) == (1, None, date(2026, 10, 31))
 
 
 def test_an_empty_lead_of_makes_a_lead_lead_their_own_team_only(session, center, tmp_path):
@@ -516,3 +527,29 @@ def test_a_row_with_more_cells_than_the_header_is_a_bad_row(session, center, tmp
         do_import(session, center, path)
 
     assert rejected_rows(rejected.value) == [(2, [("extra_cells", {"values": "U1"})])]
+
+
+@pytest.mark.parametrize("columns", [Person._fields, tuple(c for c in Person._fields if c != "leave_date")])
+def test_an_agent_turned_inactive_is_given_the_day_before_as_leave_date(session, center, tmp_path, columns):
+    do_import(session, center, roster_file(tmp_path, PEOPLE, name="first"))
+    path = roster_file(tmp_path, changed(PEOPLE, "A001", active=False), columns=columns, name="second")
+
+    report = import_roster(session=session, center=center, path=path, today=date(2026, 11, 20))
+
+    assert (report.updated, report.left, report.left_on) == (1, ["A001"], date(2026, 11, 19))
+    assert roster_in_db(session)[1]["A001"][4:] == (date(2026, 11, 19), None, "U001", "wangfang",
+                                                    "wangfang@example.com", "zh-CN", False)
+    before = database_rows(session)
+    again = import_roster(session=session, center=center, path=path, today=date(2026, 11, 25))
+    assert again == ImportReport("roster", read=7, unchanged=7)
+    assert database_rows(session) == before
+
+
+def test_an_agent_inactive_from_the_start_or_already_is_given_no_leave_date(session, center, tmp_path):
+    add_agent(session, "A001", team="一组", active=False)
+    path = roster_file(tmp_path, changed(changed(PEOPLE, "A001", active=False), "A002", active=False))
+
+    report = import_roster(session=session, center=center, path=path, today=date(2026, 11, 20))
+
+    agents = roster_in_db(session)[1]
+    assert (report.left, agents["A001"][4], agents["A002"][4]) == ([], None, None)
