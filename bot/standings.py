@@ -43,16 +43,20 @@ class Standings:
         return {p.key.agent.employee_id: p for p in self.places}
 
 
-def month_standings(*, session: Session, center: Center, month: Month, through: date) -> Standings:
-    """Rank every agent assessed in `month` by the policy metric, up to `through`."""
+def month_standings(*, session: Session, center: Center, month: Month, through: date,
+                    days_left_from: date | None = None) -> Standings:
+    """Rank every agent assessed in `month` by the policy metric, as of `through`: the days and
+    the ledger entries dated up to it. To keep it simple, an entry undone later counts as undone
+    all the same: an undo corrects a mistake, and a day looked back on shows it corrected.
+    The pace is over the assessed days from `days_left_from` (default: after `through`)."""
     through = min(through, month.last)
     days = store.days_by_agent(session=session, start=month.first, end=through)
-    entries = store.ledger_entries(session=session, month=month)
+    entries = store.ledger_entries(session=session, month=month, through=through)
     teams = store.team_names(session=session)
     all_ = {}
     for agent in store.assessed_agents(session=session, month=month):
         progress = month_progress(center.policy, center.calendar, store.as_rules_agent(agent),
-                                  month, days.get(agent.id, {}), through)
+                                  month, days.get(agent.id, {}), through, days_left_from)
         own = entries.get(agent.id, [])
         score = monthly_score(center.policy, own)
         all_[agent.employee_id] = Standing(agent, teams[agent.team_id], progress, own, score,

@@ -34,11 +34,16 @@ class NoQuotaError(LookupError):
 
 def stats_view(*, session: Session, center: Center, agent: Agent, day: date | None = None,
                month: Month | None = None, today: date | None = None) -> StatsView:
-    """The agent's `day` and their month up to it; or, given a `month`, that month up to
-    `today` (or to its end, once it is over)."""
+    """The agent's `day` and their month as of it (its days and entries up to it); or, given a
+    `month`, that month up to `today` (the center's, by default), or to its end once it is over.
+
+    Shown on `today`, today is still among the working days left for the pace, as in that
+    morning's message: the day is not over. A day past counts only the days after it."""
+    today = today or center.today()
     month = month or Month.of(day)
-    through = day or min(month.last, today or month.last)
-    standings = month_standings(session=session, center=center, month=month, through=through)
+    through = day or min(month.last, today)
+    standings = month_standings(session=session, center=center, month=month, through=through,
+                                days_left_from=today if through == today else None)
     standing = standings.all.get(agent.employee_id)
     if standing is None:
         raise NoQuotaError(agent.employee_id)

@@ -79,18 +79,19 @@ def day_totals(*, session: Session, day: date, agent_id: int | None = None) -> d
     return {r.agent_id: Totals(r.calls, r.talk_seconds, r.members or 0) for r in session.exec(query)}
 
 
-def ledger_entries(*, session: Session, month: Month, agent_id: int | None = None
-                   ) -> dict[int, list[Entry]]:
-    """The month's entries by agent, oldest first, each marked revoked when undone.
+def ledger_entries(*, session: Session, month: Month, agent_id: int | None = None,
+                   through: date | None = None) -> dict[int, list[Entry]]:
+    """The month's entries (those dated up to `through`, if given) by agent, oldest first, each
+    marked revoked when undone.
 
-    A revocation undoes its entry whatever month the undo happened in.
+    A revocation undoes its entry whatever day or month the undo happened on.
     """
     revocation, author = aliased(LedgerEntry), aliased(Agent)
     query = (
         select(LedgerEntry, revocation.id, author.name)
         .outerjoin(revocation, revocation.revokes_id == LedgerEntry.id)
         .outerjoin(author, author.id == LedgerEntry.author_id)
-        .where(LedgerEntry.day >= month.first, LedgerEntry.day <= month.last,
+        .where(LedgerEntry.day >= month.first, LedgerEntry.day <= (through or month.last),
                LedgerEntry.revokes_id.is_(None))
         .order_by(LedgerEntry.day, LedgerEntry.id)
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 
 from scoring.calendar import Month, WorkCalendar
@@ -83,13 +83,9 @@ class MonthProgress:
     quota: MonthlyQuota
     attainment: Attainment | None  # None when no day of the month is assessed
     shortfall: Shortfall
-    days_left: int  # assessed working days after `through`
+    days_assessed: int  # assessed working days up to `through`
+    days_left: int  # assessed working days still to do (after `through`, or from today on)
     pace: Shortfall | None  # per remaining day; None when nothing is left to do or no day left
-
-    @property
-    def days_assessed(self) -> int:
-        """Assessed working days up to `through`."""
-        return self.quota.assessed_days - self.days_left
 
 
 def percent(ratio: Fraction) -> float:
@@ -134,8 +130,11 @@ def day_progress(policy: Policy, cal: WorkCalendar, agent: Agent, day: date,
 
 
 def month_progress(policy: Policy, cal: WorkCalendar, agent: Agent, month: Month,
-                   by_day: Mapping[date, Totals], through: date) -> MonthProgress:
-    """The month up to `through` against its quota.
+                   by_day: Mapping[date, Totals], through: date,
+                   days_left_from: date | None = None) -> MonthProgress:
+    """The month up to `through` against its quota, and the pace over the assessed days from
+    `days_left_from` on (by default the days after `through`; pass today to count today as
+    still to do, as it is while the day runs).
 
     Every day's work counts (rest days too) except the first week's: that week is exempt
     from the quota, so its calls are not counted against the rest of the month either.
@@ -144,7 +143,9 @@ def month_progress(policy: Policy, cal: WorkCalendar, agent: Agent, month: Month
     done = sum((t for d, t in by_day.items()
                 if month.first <= d <= last and not is_exempt(policy, agent, d)), Totals())
     quota = monthly_quota(policy, cal, agent, month)
-    days_left = sum(1 for d in assessed_days(policy, cal, agent, month) if d > through)
+    assessed = assessed_days(policy, cal, agent, month)
+    left_from = days_left_from or through + timedelta(days=1)
+    days_left = sum(1 for d in assessed if d >= left_from)
     return MonthProgress(
         month=month,
         through=through,
@@ -152,6 +153,7 @@ def month_progress(policy: Policy, cal: WorkCalendar, agent: Agent, month: Month
         quota=quota,
         attainment=attainment(done, quota),
         shortfall=shortfall(done, quota),
+        days_assessed=sum(1 for d in assessed if d <= through),
         days_left=days_left,
         pace=pace(done, quota, days_left),
     )

@@ -241,3 +241,17 @@ def test_a_month_with_no_assessed_day(policy, calendar):
     assert got.quota == MonthlyQuota(0, 0, 0, 21)
     assert (got.attainment, got.pace, got.days_left, got.days_assessed) == (None, None, 0, 0)
     assert got.shortfall == Shortfall(0, 0)
+
+
+def test_today_is_among_the_days_left_when_asked_for(policy, calendar):
+    by_day = {date(2026, 11, 2): Totals(60, minutes(150))}
+    month, wednesday, saturday = Month(2026, 11), date(2026, 11, 4), date(2026, 11, 7)
+    after = month_progress(policy, calendar, VETERAN, month, by_day, wednesday)
+    today = month_progress(policy, calendar, VETERAN, month, by_day, wednesday, days_left_from=wednesday)
+    # 4-6, 9-13, 16-20, 23-27, 30 Nov = 19 days from Wed 4 Nov on; 18 after it.
+    assert (after.days_left, today.days_left, after.days_assessed, today.days_assessed) == (18, 19, 3, 3)
+    # 1,260 / 19 = 66.3 -> 67 calls; 189,000 s / 19 = 165.8 min -> 166
+    assert today.pace == Shortfall(67, 166)
+    rest_day = month_progress(policy, calendar, VETERAN, month, by_day, saturday, days_left_from=saturday)
+    assert rest_day.days_left == 16  # a rest day is no day left: 9 Nov on
+

@@ -281,11 +281,12 @@ WANG = "Wang Fang (A001) · Team 1 · veteran"
 WANG_4_NOV = ("Wed 4 Nov: 55 of 60 calls, 160 of 150 talk minutes\n"
               "  calls █████████░ 91.7% · talk ██████████ 107.0%\n"
               "  Short by 5 calls.")
-# 60 + 66 + 55 calls; 150 + 144 + 160.5 minutes; 18 working days left after Wed 4 Nov.
+# 60 + 66 + 55 calls; 150 + 144 + 160.5 minutes. Asked on Wed 4 Nov, the 19 working days left count
+# the 4th itself, as the morning's message does: ceil(1,139 / 19) = 60; ceil(170,730 s / 19 / 60) = 150.
 WANG_NOVEMBER = ("November 2026 up to Wed 4 Nov: 181 of 1,320 calls, 454 of 3,300 talk minutes\n"
                  "  calls █░░░░░░░░░ 13.7% · talk █░░░░░░░░░ 13.8%\n"
                  "  Attainment 13.7%.\n"
-                 "  Still needed: 64 calls and 159 min a day for the 18 working days left.")
+                 "  Still needed: 60 calls and 150 min a day for the 19 working days left.")
 WANG_3_NOV = ("Tue 3 Nov: 66 of 60 calls, 144 of 150 talk minutes\n"
               "  calls ██████████ 110.0% · talk █████████░ 96.0%\n"
               "  Short by 6 min.")
@@ -302,6 +303,8 @@ WANG_SCORE = ("Score 99 (base 100)\n"
               "  -2 Late · 3 Nov · Xu Chen\n"
               "  +1 Praised by a customer's call: thanked by a caller · 4 Nov · Xu Chen\n"
               "  -1 Private phone call · 4 Nov · Xu Chen (undone)")
+WANG_SCORE_TO_3 = ("Score 98 (base 100)\n"  # as of Tue 3 Nov: the entries of the 4th come later
+                   "  -2 Late · 3 Nov · Xu Chen")
 FIRST = "Rank 1 of 2 by attainment."
 
 
@@ -315,7 +318,7 @@ def test_mystats_shows_today_and_the_month_to_date(world, words):
 @pytest.mark.parametrize("words", ["yesterday", "2026-11-03"])
 @NOV_4
 def test_mystats_shows_an_earlier_day_and_its_month_up_to_it(world, words):
-    text, blocks = stats_answer(WANG, WANG_3_NOV, WANG_NOVEMBER_TO_3, WANG_SCORE, rank=FIRST)
+    text, blocks = stats_answer(WANG, WANG_3_NOV, WANG_NOVEMBER_TO_3, WANG_SCORE_TO_3, rank=FIRST)
     assert command(world, "/mystats", words, "U001") == [said(text, blocks)]
 
 
@@ -373,7 +376,7 @@ def test_mystats_speaks_chinese_to_someone_whose_roster_locale_is_chinese(world)
         "2026年11月截至11月4日 周三：通话 181/1,320 次，通话时长 454/3,300 分钟\n"
         "  次数 █░░░░░░░░░ 13.7% · 时长 █░░░░░░░░░ 13.8%\n"
         "  达成率 13.7%。\n"
-        "  剩余 18 个工作日，每天还需 64 次、159 分钟。",
+        "  剩余 19 个工作日，每天还需 60 次、150 分钟。",
         "本月得分 99（基础分 100）\n"
         "  -2 迟到 · 11月3日 · Xu Chen\n"
         "  +1 受用户来电表扬：thanked by a caller · 11月4日 · Xu Chen\n"
@@ -916,11 +919,11 @@ LI_TODAY = stats_answer(
     "Wed 4 Nov: 0 of 50 calls, 0 of 120 talk minutes\n"
     "  calls ░░░░░░░░░░ 0.0% · talk ░░░░░░░░░░ 0.0%\n"
     "  Short by 50 calls and 120 min.",
-    # 1,010 calls and 145,200 s still needed over 18 working days: 57 calls and 135 min.
+    # 1,010 calls and 145,200 s still needed over 19 working days, today included: 54 calls and 128 min.
     "November 2026 up to Wed 4 Nov: 90 of 1,100 calls, 220 of 2,640 talk minutes\n"
     "  calls ░░░░░░░░░░ 8.2% · talk ░░░░░░░░░░ 8.3%\n"
     "  Attainment 8.3%.\n"
-    "  Still needed: 57 calls and 135 min a day for the 18 working days left.",
+    "  Still needed: 54 calls and 128 min a day for the 19 working days left.",
     "Score 97 (base 100)\n"
     "  -3 left at 16:30 without asking · 3 Nov · Xu Chen",
     rank="Rank 2 of 2 by attainment.")

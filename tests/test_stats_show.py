@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from freezegun import freeze_time
 
 import scenario
 from bot.cli import main
+from bot.morning import nudges
 
 
 @pytest.fixture
@@ -76,3 +79,22 @@ def test_errors_speak_chinese_when_the_center_does(cli, monkeypatch):
     monkeypatch.setenv("KPIBOT_LOCALE", "zh-CN")
     code, _, err = cli("stats", "show", "A999")
     assert code == 1 and err.startswith("没有工号为 A999 的员工")
+
+
+@freeze_time("2026-12-02 10:00:00+08:00")
+def test_a_past_day_shows_the_score_as_it_was_that_day(cli):
+    _, day, _ = cli("stats", "show", "A001", "--date", "2026-11-03")
+    _, month, _ = cli("stats", "show", "A001", "--date", "2026-11")
+    # By Tue 3 Nov only the late (-2) was logged; the entries of the 4th come after.
+    assert "Score 98 (base 100)\n  -2 Late · 3 Nov · Xu Chen\n\nRank" in day
+    assert "Score 99 (base 100)" in month and "4 Nov" in month
+
+
+@freeze_time("2026-11-04 11:00:00+08:00")
+def test_today_is_still_a_day_left_as_in_that_mornings_message(cli, session, center):
+    _, out, _ = cli("stats", "show", "A001")
+    # 19 working days from Wed 4 Nov on: ceil(1,139 / 19) = 60; ceil(170,730 s / 19 / 60) = 150.
+    assert "Still needed: 60 calls and 150 min a day for the 19 working days left." in out
+    morning = nudges(session=session, center=center, today=date(2026, 11, 4))["A001"]
+    assert morning.standing.month.days_left == 19
+
