@@ -86,6 +86,7 @@ class MonthProgress:
     days_assessed: int  # assessed working days up to `through`
     days_left: int  # assessed working days still to do (after `through`, or from today on)
     pace: Shortfall | None  # per remaining day; None when nothing is left to do or no day left
+    left_on: date | None = None  # the agent's leave date, when it falls in `month`
 
 
 def percent(ratio: Fraction) -> float:
@@ -156,4 +157,5 @@ def month_progress(policy: Policy, cal: WorkCalendar, agent: Agent, month: Month
         days_assessed=sum(1 for d in assessed if d <= through),
         days_left=days_left,
         pace=pace(done, quota, days_left),
+        left_on=agent.leave_date if agent.leave_date and Month.of(agent.leave_date) == month else None,
     )

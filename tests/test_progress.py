@@ -255,3 +255,9 @@ def test_today_is_among_the_days_left_when_asked_for(policy, calendar):
     rest_day = month_progress(policy, calendar, VETERAN, month, by_day, saturday, days_left_from=saturday)
     assert rest_day.days_left == 16  # a rest day is no day left: 9 Nov on
 
+
+def test_a_leave_date_in_the_month_is_told(policy, calendar):
+    leaver = Agent("L", hire_date=date(2020, 1, 1), leave_date=date(2026, 11, 16))
+    november = month_progress(policy, calendar, leaver, Month(2026, 11), {}, date(2026, 11, 20))
+    october = month_progress(policy, calendar, leaver, Month(2026, 10), {}, date(2026, 10, 31))
+    assert (november.left_on, october.left_on) == (date(2026, 11, 16), None)

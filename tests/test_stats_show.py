@@ -8,6 +8,7 @@ import pytest
 from freezegun import freeze_time
 
 import scenario
+from bot import store
 from bot.cli import main
 from bot.morning import nudges
 
@@ -98,3 +99,18 @@ def test_today_is_still_a_day_left_as_in_that_mornings_message(cli, session, cen
     morning = nudges(session=session, center=center, today=date(2026, 11, 4))["A001"]
     assert morning.standing.month.days_left == 19
 
+
+@freeze_time("2026-12-02 10:00:00+08:00")
+def test_a_leaver_short_in_a_month_still_running_is_told_when_they_left(cli, session):
+    li = store.agent_by_employee_id(session=session, employee_id="A002")
+    li.leave_date = date(2026, 11, 3)  # 2 of 21 days: 1,100 × 2/21 -> 105 calls, 2,640 × 2/21 -> 251 min
+    session.commit()
+
+    _, day, _ = cli("stats", "show", "A002", "--date", "2026-11-04")
+    _, zh, _ = cli("stats", "show", "A002", "--date", "2026-11-04", "--locale", "zh-CN")
+    _, month, _ = cli("stats", "show", "A002", "--date", "2026-11")
+
+    # 90 calls and 220 min done.
+    assert "Left on 3 Nov: 15 calls and 31 min short of the pro-rated quota." in day
+    assert "11月3日离职：距折算后的基本量还差 15 次、31 分钟。" in zh
+    assert "The month closed 15 calls and 31 min short." in month  # November is over
