@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from sqlmodel import Session
@@ -13,7 +13,7 @@ from bot.models import Agent
 from bot.standings import Standing, month_standings
 from scoring.calendar import Month
 from scoring.permissions import visible_teams
-from scoring.progress import DayProgress, Totals, day_progress
+from scoring.progress import DayProgress, MonthProgress, Totals, day_progress
 from scoring.quotas import ASSESSED, EXEMPT, NOT_EMPLOYED
 
 
@@ -24,10 +24,17 @@ class Nudge:
     day: DayProgress  # the last working day before today
     reported: bool  # the call-center system sent numbers for that day
     quota_starts: date | None  # for a new hire in the first week: their first assessed day
+    month_of_day: MonthProgress | None = None  # the day's month, when it is not today's
 
     @property
     def agent(self) -> Agent:
         return self.standing.agent
+
+    @property
+    def day_month(self) -> MonthProgress:
+        """The month of `day`, up to yesterday: what a digest shows beside the day. On the first
+        working day of a month the day is in the month before, while the nudge starts the new one."""
+        return self.month_of_day or self.standing.month
 
 
 @dataclass(frozen=True)
@@ -43,8 +50,13 @@ class TeamDigest:
 def nudges(*, session: Session, center: Center, today: date) -> dict[str, Nudge]:
     """Every employed agent's nudge for the morning of `today`: the last working day, and the
     month up to yesterday. By employee ID."""
-    return agent_days(session=session, center=center, day=center.calendar.previous_working_day(today),
-                      month=Month.of(today), through=today - timedelta(days=1), today=today)
+    day, yesterday = center.calendar.previous_working_day(today), today - timedelta(days=1)
+    found = agent_days(session=session, center=center, day=day, month=Month.of(today),
+                       through=yesterday, today=today)
+    if Month.of(day) == Month.of(today):
+        return found
+    before = month_standings(session=session, center=center, month=Month.of(day), through=yesterday).all
+    return {e: replace(n, month_of_day=before[e].month) if e in before else n for e, n in found.items()}
 
 
 def agent_days(*, session: Session, center: Center, day: date, month: Month, through: date,

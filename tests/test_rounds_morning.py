@@ -191,10 +191,11 @@ October 2026: no working day assessed yet; the quota is 1,100 calls and 2,640 ta
   Still needed: 62 calls and 147 min a day for the 18 working days left.
 
 Score this month: 100."""
+    # The digest's month is the reported day's: September, 58 of 1,320 calls and 140 of 3,300 min.
     assert texts["digest:2026-10-08:L01"] == """\
 Alpha, Wed 30 Sep: 1 of 4 met the daily quota.
 Behind:
-  Wang Fang (A001): short by 2 calls and 10 min · month 0.0%
+  Wang Fang (A001): short by 2 calls and 10 min · month 4.3%
 Met: Li Na
 No numbers: Chen Jing, Liu Yang"""
 
