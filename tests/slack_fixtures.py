@@ -28,14 +28,25 @@ class Running:
         assert self.bot.worker.wait_idle(10)
 
 
+def serve_in_background(bot) -> None:
+    """Serve `bot` in a daemon thread until bot.close()."""
+    threading.Thread(target=_serve, args=(bot,), daemon=True).start()
+
+
+def _serve(bot) -> None:
+    try:
+        bot.server.run()
+    except OSError:  # bot.close() closes the listening socket under the serving loop: that ends it
+        pass
+
+
 @pytest.fixture
 def slack(database_url):
     standin = SlackStandIn()
     settings = Settings(database_url=database_url, slack_bot_token="xoxb-test-token",
                         slack_signing_secret=SECRET, slack_api_url=standin.api_url)
     bot = build_bot(settings, host="127.0.0.1", port=0)
-    thread = threading.Thread(target=bot.server.run, daemon=True)
-    thread.start()
+    serve_in_background(bot)
     yield Running(bot, standin, SlackRequests(f"http://127.0.0.1:{bot.port}/slack/events", standin))
     bot.close()
     standin.close()

@@ -30,7 +30,7 @@ from bot.models import Agent, DailyStat, Delivery, LedgerEntry, Team
 from bot.serve import build_bot
 from bot.settings import Settings
 from factories import add_agent
-from slack_fixtures import Running
+from slack_fixtures import Running, serve_in_background
 from slack_requests import SECRET, SlackRequests
 from slack_standin import SlackStandIn
 
@@ -69,20 +69,13 @@ class SentRequests(SlackRequests):
         return super().post(body, content_type, **signing)
 
 
-def serve(bot) -> None:
-    try:
-        bot.server.run()
-    except OSError:  # bot.close() closes the listening socket under the serving loop: that ends it
-        pass
-
-
 @pytest.fixture
 def slack(database_url):
     standin = QuickStandIn()
     settings = Settings(database_url=database_url, slack_bot_token="xoxb-test-token",
                         slack_signing_secret=SECRET, slack_api_url=standin.api_url)
     bot = build_bot(settings, host="127.0.0.1", port=0)
-    threading.Thread(target=serve, args=(bot,), daemon=True).start()
+    serve_in_background(bot)
     yield Running(bot, standin, SentRequests(f"http://127.0.0.1:{bot.port}/slack/events", standin))
     bot.close()
     standin.close()

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import re
 import shutil
-import threading
 import unicodedata
 
 import pytest
@@ -36,6 +35,7 @@ from bot.models import Agent, LedgerEntry
 from bot.serve import build_bot
 from bot.settings import Settings
 from factories import add_agent
+from slack_fixtures import serve_in_background
 from slack_requests import SECRET, SlackRequests
 from slack_standin import SlackStandIn
 
@@ -144,7 +144,7 @@ def lead_bot(tmp_path_factory, _migrated_sqlite):
         add_agent(session, "A001", name="Wang Fang", slack_user_id="U001")
         add_agent(session, "A002", name="Li Na")
         add_agent(session, "A003", name="Zhao Lei", team="Team 2", slack_user_id="U003")
-    threading.Thread(target=bot.server.run, daemon=True).start()
+    serve_in_background(bot)
     yield Bot(bot, standin)
     bot.close()
     standin.close()

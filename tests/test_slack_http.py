@@ -25,7 +25,7 @@ from bot.models import Agent, LedgerEntry
 from bot.serve import build_bot
 from bot.settings import Settings
 from conftest import PG_SERVER
-from slack_fixtures import Running, slack  # noqa: F401
+from slack_fixtures import Running, serve_in_background, slack  # noqa: F401
 from slack_requests import SECRET, SlackRequests
 from slack_standin import SlackStandIn
 
@@ -69,7 +69,7 @@ def signed(tmp_path_factory, _migrated_sqlite):
                              slack_signing_secret=SECRET, slack_api_url=standin.api_url), host="127.0.0.1", port=0)
     with Session(bot.engine) as session:
         with_lead(session)
-    threading.Thread(target=bot.server.run, daemon=True).start()
+    serve_in_background(bot)
     yield Running(bot, standin, SlackRequests(f"http://127.0.0.1:{bot.port}/slack/events", standin))
     bot.close()
     standin.close()
@@ -204,7 +204,7 @@ def test_healthz_answers_503_once_the_database_is_gone(pg_url):
     standin = SlackStandIn()
     bot = build_bot(Settings(database_url=url, slack_bot_token="xoxb-test-token", slack_signing_secret=SECRET,
                              slack_api_url=standin.api_url), host="127.0.0.1", port=0)
-    threading.Thread(target=bot.server.run, daemon=True).start()
+    serve_in_background(bot)
     try:
         healthz = f"http://127.0.0.1:{bot.port}/healthz"
         assert get(healthz) == (200, "ok\n", "text/plain; charset=utf-8")
