@@ -471,13 +471,30 @@ def test_an_agent_known_by_email_only_is_found_for_their_dm(li_by_email):
 
 
 @NOV_4
-def test_an_agent_slack_does_not_know_by_email_gets_no_dm_and_the_entry_stands(li_by_email):
+def test_an_agent_slack_does_not_know_by_email_gets_no_dm_and_the_lead_is_told(li_by_email):
     slack = li_by_email
     slack.standin.users.clear()
     calls = command(slack, "/deduct", "A002 late", "U100")
-    assert [method for method, _ in calls] == ["respond", "users.lookupByEmail"]
+    assert [method for method, _ in calls] == ["respond", "users.lookupByEmail", "respond"]
+    assert calls[-1] == said("Li Na could not be told by DM: Slack has no user for them. Tell them yourself, "
+                             "and put their slack_user_id or Slack email in the roster.\n")
     assert deliveries(slack) == [("entry:6", "A002", "failed", 1, "A002 has no Slack user")]
     assert ledger(slack)[-1] == (6, "A002", TODAY, -2, "late", "", "L01", None)
+
+
+@NOV_4
+def test_a_dm_slack_refuses_for_good_is_said_to_the_lead(world):
+    world.standin.script("chat.postMessage", 200, {"ok": False, "error": "cannot_dm_bot"})
+    calls = command(world, "/deduct", "<@U001> late", "U100")
+    assert calls[-1] == said("Wang Fang could not be told by DM: Slack refused it. Tell them yourself; "
+                             "kpibot jobs status shows why.\n")
+    assert deliveries(world) == [("entry:6", "A001", "failed", 1, "cannot_dm_bot")]
+
+
+@NOV_4
+def test_a_mention_label_holding_an_escaped_bracket_is_still_one_mention(world):
+    command(world, "/deduct", "<@U001|Tom &amp; Jerry &lt;x&gt;> 1 label &lt;b&gt;", "U100")
+    assert ledger(world)[-1] == (6, "A001", TODAY, -1, None, "label <b>", "L01", None)
 
 
 BY_MANAGERS = [
@@ -554,10 +571,10 @@ REFUSALS = [
     ("U001", "/award", "<@U001> 5 great day", "Nobody can deduct from or award themselves.", []),
     ("U100", "/deduct", "<@U003> late", "Zhao Lei is not on a team you lead.", []),
     ("U100", "/deduct", "<@U200> 2 rude in the briefing",
-     "Sun Li is not an agent: only a manager can deduct from or award a lead.", []),
+     "Sun Li is not an agent: a lead deducts from and awards agents only; a manager or admin can for anyone.", []),
     ("U200", "/award", "A001 letter", "Wang Fang is not on a team you lead.", []),
     ("U200", "/deduct", "M01 2 late to the review",
-     "Ma Jun is not an agent: only a manager can deduct from or award a lead.", []),
+     "Ma Jun is not an agent: a lead deducts from and awards agents only; a manager or admin can for anyone.", []),
 ]
 
 
@@ -576,7 +593,7 @@ def test_a_lead_cannot_deduct_from_a_fellow_lead_of_their_own_team(world):
     with world.session() as session:
         add_agent(session, "L03", name="Zhou Min", team="Team 1", role="lead", slack_user_id="U300")
     calls = command(world, "/deduct", "<@U300> 2 late to the briefing", "U100")
-    assert calls == [refused("Zhou Min is not an agent: only a manager can deduct from or award a lead.",
+    assert calls == [refused("Zhou Min is not an agent: a lead deducts from and awards agents only; a manager or admin can for anyone.",
                              "deduct")]  # no DM: nothing was recorded
     assert ledger(world) == SCENARIO_LEDGER
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -41,6 +42,7 @@ MODAL_BLOCKS = {"unknown_agent": "agent", "refused_self": "agent", "refused_agen
                 "wrong_kind": "code", "pick_one": "code",
                 "no_reason": "note", "note_too_long": "note"}
 Reply = Callable[..., Any]
+LABELLED_MENTION = re.compile(r"<@([UW][A-Z0-9]+)\|[^>]*>")
 
 
 class SlackDoor:
@@ -147,7 +149,11 @@ class SlackDoor:
         recorded = record(session=session, center=self.center, author=author, request=request,
                           find=self.directory.finder(session), today=self.center.today())
         self._reply(respond, "points_confirmation", locale, blocks=True, r=recorded, policy=self.center.policy)
-        self._tell(recorded.agent, f"entry:{recorded.entry.id}", "points_notice", r=recorded)
+        key = f"entry:{recorded.entry.id}"
+        if key in self._tell(recorded.agent, key, "points_notice", r=recorded).failed:  # never to arrive: say so
+            agent = store.agent_by_employee_id(session=session, employee_id=recorded.agent.employee_id)
+            why = "points.not_told" if agent.slack_user_id else "points.not_told_unknown"
+            self._reply(respond, "chat_line", locale, key=why, fields={"name": agent.name})
 
     def _undo(self, session: Session, actor: Agent, locale: str, respond: Reply, value: str) -> None:
         if not value.isdigit():
@@ -227,14 +233,14 @@ class SlackDoor:
         extra = {"replace_original": True} if replace else {"response_type": "ephemeral"}
         respond(text=slack.fallback(words, locale), blocks=shown, **extra)
 
-    def _tell(self, agent: Agent, key: str, name: str, blocks: bool = False, **context: Any) -> None:
+    def _tell(self, agent: Agent, key: str, name: str, blocks: bool = False, **context: Any) -> outbox.Outcome:
         """A DM to `agent`, sent once (the outbox keeps it if Slack is down)."""
         locale, policy = self.center.locale_of(agent), self.center.policy
         message = outbox.Message(render(name, locale, policy=policy, **context),
                                  slack.blocks(name, locale, policy=policy, **context) if blocks else None)
         with Session(self.engine) as session:
             outbox.enqueue(session=session, key=key, recipient=agent.employee_id, message=message)
-        outbox.deliver(self.engine, self.sender, [key])
+        return outbox.deliver(self.engine, self.sender, [key])
 
     def _first_time(self, event_id: str | None) -> bool:
         """Slack retries events it thinks failed: handle each event_id once."""
@@ -249,8 +255,10 @@ class SlackDoor:
 
 
 def _words(command: dict) -> str:
-    """A command's text as the person typed it: Slack escapes &, < and > (mentions aside)."""
-    return command.get("text", "").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    """A command's text as the person typed it: Slack escapes &, < and > (mentions aside; their
+    labels, which may hold an escaped > of their own, are dropped first)."""
+    text = LABELLED_MENTION.sub(r"<@\1>", command.get("text", ""))
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def _modal_text(view: dict, kind: str) -> str:
