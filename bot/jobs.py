@@ -89,9 +89,9 @@ def _round(engine: Engine, chat: Chat, job: str, period: str,
 
 
 def _send_what_is_left(engine: Engine, chat: Chat, job: str, period: str, lease: timedelta) -> RoundReport:
-    """A round that ran already: send only its messages still pending (those still worth it)."""
+    """A round that ran already: send only its messages still pending. Run by hand, it sends
+    them however old (as the round's first run did); the scheduler's retry drops stale news."""
     outbox.settle_in_doubt(engine, chat.sender, older_than=lease)
-    outbox.expire(engine, utcnow())
     left = outbox.pending_keys(engine, tuple(prefix.format(period) for prefix in KEYS[job]))
     if not left:
         return RoundReport(job, period, "done_before")

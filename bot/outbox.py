@@ -31,6 +31,7 @@ log = logging.getLogger("kpibot.outbox")
 PENDING, SENDING, SENT, FAILED, SKIPPED = "pending", "sending", "sent", "failed", "skipped"
 IN_DOUBT = "in_doubt"  # an attempt's outcome: the send timed out, the delivery stays "sending"
 EXPIRED = "expired"
+TIMED_OUT = "timed out"  # a claim no process holds: only its lease decides
 MAX_ATTEMPTS = 5
 
 
@@ -145,7 +146,7 @@ def attempt(engine: Engine, sender: Sender, key: str) -> Attempt:
         sender.send(key, delivery.recipient, Message.from_json(delivery.payload))
     except SendFailed as failed:
         if failed.unsure:  # left "sending": settle_in_doubt asks the platform once the lease is over
-            _note(engine, key, failed.reason)
+            _note_unsure(engine, key, failed.reason)
             return Attempt(key, IN_DOUBT, error=failed.reason)
         given_up = failed.retry_after is None and delivery.attempts >= MAX_ATTEMPTS  # a 429 is no failure
         status = FAILED if given_up else PENDING
@@ -224,9 +225,12 @@ def _claim(engine: Engine, key: str) -> Delivery | None:
         return session.exec(select(Delivery).where(Delivery.key == key)).first() if claimed else None
 
 
-def _note(engine: Engine, key: str, error: str) -> None:
+def _note_unsure(engine: Engine, key: str, error: str) -> None:
+    """Leave the claim in doubt, and no longer this process's: whether this process lives or not,
+    the platform is asked only once the lease is over (it may still be taking the message)."""
     with Session(engine) as session:
-        session.execute(update(Delivery).where(Delivery.key == key).values(last_error=error[:500]))
+        session.execute(update(Delivery).where(Delivery.key == key)
+                        .values(last_error=error[:500], claimed_by=TIMED_OUT))
         session.commit()
 
 

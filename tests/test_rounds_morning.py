@@ -151,13 +151,27 @@ def test_the_email_link_is_remembered_with_the_dm_channel(world):  # noqa: F811
                                             for who in people}
 
 
-def test_an_email_slack_does_not_know_links_nobody_and_sends_nothing_to_them(world):  # noqa: F811
-    world.standin.script("users.lookupByEmail", body={"ok": False, "error": "users_not_found"})
+def test_an_email_slack_does_not_know_links_nobody_and_her_message_is_written_down_as_failed(world):  # noqa: F811
+    """Chen Jing is on the roster by email only, and Slack does not know it: her nudge is still
+    queued (so jobs status shows it), looked up once more when sent, and fails."""
+    for _ in range(2):
+        world.standin.script("users.lookupByEmail", body={"ok": False, "error": "users_not_found"})
     report = world.morning(MONDAY)
-    assert (report.queued, sorted(report.outcome.sent)) == (7, sorted(
+    assert (report.queued, sorted(report.outcome.sent), report.outcome.failed) == (8, sorted(
         [f"morning:2026-11-23:{who}" for who in ("A001", "A002", "A003", "A006", "A007")]
-        + ["digest:2026-11-23:L01", "digest:2026-11-23:L02"]))
+        + ["digest:2026-11-23:L01", "digest:2026-11-23:L02"]), ["morning:2026-11-23:A004"])
+    assert world.deliveries()["morning:2026-11-23:A004"] == ("failed", 1, "A004 has no Slack user")
     assert [c for c in world.standin.calls if c.body.get("users") == "U004"] == []
+
+
+def test_an_email_lookup_slack_fails_leaves_her_message_pending_not_lost(world):  # noqa: F811
+    """A 500 on the lookup before the round links nobody; her nudge is queued all the same and
+    goes out once the lookup at sending succeeds."""
+    world.standin.script("users.lookupByEmail", 500)
+    world.finds_chen_jing()  # the second lookup, when her nudge is sent
+    report = world.morning(MONDAY)
+    assert (report.queued, report.outcome.failed, report.outcome.pending) == (8, [], [])
+    assert "morning:2026-11-23:A004" in report.outcome.sent
 
 
 def test_after_the_national_day_holiday_the_round_reports_the_last_working_day_before_it(world):  # noqa: F811

@@ -24,4 +24,4 @@ def slack_chat(settings: Settings, engine: Engine) -> Chat:
     client = WebClient(token=token, base_url=settings.slack_api_url)
     directory = Directory(client)
     return Chat(sender=SlackSender(outbox_client(client), engine), link=lambda: directory.link_roster(engine),
-                reaches=lambda agent: bool(agent.slack_user_id), channel=f"#{channel}" if channel else None)
+                reaches=lambda agent: bool(agent.slack_user_id or agent.email), channel=f"#{channel}" if channel else None)
