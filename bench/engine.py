@@ -22,15 +22,15 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from bot.center import open_center
-from bot.db import make_engine, upgrade
-from bot.imports import import_stats
-from bot.jobs import Chat, morning_messages
-from bot.roster import import_roster
-from bot.settings import Settings
-from bot.standings import month_standings
-from bot.stats import stats_view
-from bot import store
+from bot.config.center import open_center
+from bot.store.db import make_engine, upgrade
+from bot.sources.stats import import_stats
+from bot.rounds.run import Chat, morning_messages
+from bot.sources.roster import import_roster
+from bot.config.settings import Settings
+from bot.usecases.standings import month_standings
+from bot.usecases.mystats import stats_view
+from bot.store import queries
 from scoring.calendar import Month
 
 MONTH = Month(2026, 10)
@@ -108,7 +108,7 @@ def main() -> None:
     print(f"month standings               {board * 1000:9.1f} ms")
 
     def one_view(session):
-        agent = store.agent_by_employee_id(session=session, employee_id="A00007")
+        agent = queries.agent_by_employee_id(session=session, employee_id="A00007")
         stats_view(session=session, center=center, agent=agent, day=MONTH.last)
 
     print(f"stats show (one agent)        {timed(session_step(one_view), args.runs) * 1000:9.1f} ms")

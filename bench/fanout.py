@@ -25,12 +25,12 @@ from sqlmodel import Session
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from slack_standin import SlackStandIn  # noqa: E402
 
-from bot import outbox  # noqa: E402
-from bot.db import make_engine, upgrade  # noqa: E402
-from bot.fanout import fan_out  # noqa: E402
-from bot.models import Agent, Team  # noqa: E402
-from bot.slack.chat import slack_chat  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from bot.outbox import deliveries as outbox  # noqa: E402
+from bot.store.db import make_engine, upgrade  # noqa: E402
+from bot.outbox.fanout import fan_out  # noqa: E402
+from bot.store.models import Agent, Team  # noqa: E402
+from bot.doors.slack.chat import slack_chat  # noqa: E402
+from bot.config.settings import Settings  # noqa: E402
 
 
 def main() -> None:

@@ -3,9 +3,9 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import bot.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from bot.db import make_engine
-from bot.settings import load_settings
+import bot.store.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from bot.store.db import make_engine
+from bot.config.settings import load_settings
 
 target_metadata = SQLModel.metadata
 

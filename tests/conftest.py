@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session
 
-from bot.calendars import work_calendar
-from bot.center import Center, open_center
-from bot.db import make_engine, upgrade
-from bot.policy import load_policy
-from bot.settings import Settings
+from bot.config.calendars import work_calendar
+from bot.config.center import Center, open_center
+from bot.store.db import make_engine, upgrade
+from bot.config.policy import load_policy
+from bot.config.settings import Settings
 
 PG_SERVER = os.environ.get("KPIBOT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 

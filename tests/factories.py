@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from bot.models import Agent, DailyStat, LedgerEntry, Team, TeamLead
+from bot.store.models import Agent, DailyStat, LedgerEntry, Team, TeamLead
 
 
 def add_agent(session: Session, employee_id: str, *, team: str = "Team 1", role: str = "agent",

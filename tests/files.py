@@ -15,7 +15,7 @@ from typing import Any
 from openpyxl import Workbook
 from sqlmodel import Session, select
 
-from bot.models import Agent, DailyStat, LedgerEntry, Team, TeamLead
+from bot.store.models import Agent, DailyStat, LedgerEntry, Team, TeamLead
 
 Rows = Sequence[Sequence[Any]]
 

@@ -39,15 +39,15 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.calendars import work_calendar
-from bot.center import Center, open_center
-from bot.cli import main
-from bot.db import make_engine
-from bot.jobs import LEASE, Chat, RoundReport, month_end_round, morning
-from bot.models import Delivery, JobRun, utcnow
-from bot.scheduler import Rounds
-from bot.settings import Settings
-from bot.slack.chat import slack_chat
+from bot.config.calendars import work_calendar
+from bot.config.center import Center, open_center
+from bot.doors.cli import main
+from bot.store.db import make_engine
+from bot.rounds.run import LEASE, Chat, RoundReport, month_end_round, morning
+from bot.store.models import Delivery, JobRun, utcnow
+from bot.rounds.scheduler import Rounds
+from bot.config.settings import Settings
+from bot.doors.slack.chat import slack_chat
 from factories import add_agent, add_day, add_entry
 from scoring.calendar import Month
 from slack_standin import Call, SlackStandIn, _decode

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import pytest
 from sqlmodel import Session
 
-from bot.serve import Bot, build_bot
-from bot.settings import Settings
+from bot.doors.serve import Bot, build_bot
+from bot.config.settings import Settings
 from slack_requests import SECRET, SlackRequests
 from slack_standin import SlackStandIn
 

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.calendars import work_calendar
+from bot.config.calendars import work_calendar
 from scoring.calendar import Month, WorkCalendar
 
 # --- Month ----------------------------------------------------------------------------

@@ -12,9 +12,9 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, select
 
-from bot.cli import main
-from bot.db import SchemaError, _alembic_config, ensure_schema, is_current, make_engine, normalise_url, upgrade
-from bot.models import DailyStat, LedgerEntry
+from bot.doors.cli import main
+from bot.store.db import SchemaError, _alembic_config, ensure_schema, is_current, make_engine, normalise_url, upgrade
+from bot.store.models import DailyStat, LedgerEntry
 from factories import add_agent, add_entry
 
 TABLES = {"agent", "team", "team_lead", "daily_stat", "ledger_entry", "delivery", "job_run", "stats_pull",

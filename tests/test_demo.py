@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, func, select
 
-from bot.db import make_engine
-from bot.models import Agent, DailyStat, LedgerEntry, Team
+from bot.store.db import make_engine
+from bot.store.models import Agent, DailyStat, LedgerEntry, Team
 
 
 def run_demo(tmp_path: Path, *args: str, locale: str = "en") -> subprocess.CompletedProcess:

@@ -12,7 +12,7 @@ from datetime import date
 import pytest
 from freezegun import freeze_time
 
-from bot.cli import main
+from bot.doors.cli import main
 
 WORKING_DAYS = [date(2026, 10, d) for d in (8, 9, 10, 12, 13, 14, 15, 16, 19, 20, 21, 22, 23,
                                             26, 27, 28, 29, 30)]

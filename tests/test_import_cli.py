@@ -8,8 +8,8 @@ from datetime import date, timedelta
 import pytest
 from freezegun import freeze_time
 
-from bot.cli import main
-from bot.imports import import_stats
+from bot.doors.cli import main
+from bot.sources.stats import import_stats
 from factories import add_agent
 from files import database_rows, write_csv, write_xlsx
 

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from slack_sdk import WebClient
 
-from bot.slack.door import SlackDoor
+from bot.doors.slack.door import SlackDoor
 
 MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
 COMMANDS = ["/mystats", "/deduct", "/award", "/leaderboard", "/teamstats"]

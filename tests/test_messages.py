@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 import scenario
-from bot.morning import nudges, team_digests
-from bot.standings import month_standings
-from bot.stats import stats_view
+from bot.usecases.days import nudges, team_digests
+from bot.usecases.standings import month_standings
+from bot.usecases.mystats import stats_view
 from messages.formats import bar, number, pct, signed
 from messages.render import catalog, render
 from scoring.calendar import Month

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import scenario
-from bot.morning import nudges, team_digests
+from bot.usecases.days import nudges, team_digests
 from factories import add_day
 from messages.render import render
 from scoring.calendar import Month

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.policy import load_policy
+from bot.config.policy import load_policy
 from messages.render import describe
 from scoring.policy import ContactStep, Label, PolicyError, parse_policy
 

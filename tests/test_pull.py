@@ -19,8 +19,8 @@ import pytest
 from freezegun import freeze_time
 from sqlmodel import Session, select
 
-from bot.cli import main
-from bot.models import Agent, DailyStat, StatsPull
+from bot.doors.cli import main
+from bot.store.models import Agent, DailyStat, StatsPull
 from factories import add_agent
 from files import csv_bytes, write_csv, write_xlsx
 

@@ -10,10 +10,10 @@ from typing import NamedTuple
 import pytest
 from sqlmodel import select
 
-from bot.imports import ImportRejected, ImportReport
-from bot.models import Agent, Team, TeamLead
-from bot.roster import import_roster
-from bot.tables import FileProblem
+from bot.sources.stats import ImportRejected, ImportReport
+from bot.store.models import Agent, Team, TeamLead
+from bot.sources.roster import import_roster
+from bot.sources.tables import FileProblem
 from factories import add_agent
 from files import csv_bytes, database_rows, write_csv, write_xlsx
 

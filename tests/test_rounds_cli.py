@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
-from bot.models import JobRun
+from bot.store.models import JobRun
 from rounds_world import kpibot, posted, world  # noqa: F401
 
 

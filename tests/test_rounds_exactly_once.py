@@ -22,11 +22,11 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from bot import outbox
-from bot.db import make_engine, upgrade
-from bot.fanout import fan_out
-from bot.jobs import morning_messages
-from bot.models import Agent
+from bot.outbox import deliveries as outbox
+from bot.store.db import make_engine, upgrade
+from bot.outbox.fanout import fan_out
+from bot.rounds.run import morning_messages
+from bot.store.models import Agent
 from conftest import PG_SERVER
 from factories import add_agent
 from rounds_world import TOKEN, World, kpibot, make_world, posts_per_key, transcript, world  # noqa: F401

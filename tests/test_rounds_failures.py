@@ -15,10 +15,10 @@ from slack_sdk import WebClient
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from bot.jobs import morning
-from bot.models import Delivery, JobRun
-from bot.outbox import TIMED_OUT
-from bot.slack.sender import SlackSender, outbox_client
+from bot.rounds.run import morning
+from bot.store.models import Delivery, JobRun
+from bot.outbox.deliveries import TIMED_OUT
+from bot.doors.slack.sender import SlackSender, outbox_client
 from rounds_world import DIES, TOKEN, kpibot, make_world, posts_per_key, transcript, world  # noqa: F401
 
 from test_rounds_morning import MONDAY, ROUND, monday_transcript

@@ -20,7 +20,7 @@ from datetime import date
 import pytest
 from sqlmodel import Session
 
-from bot.jobs import month_end_round
+from bot.rounds.run import month_end_round
 from factories import add_day, add_entry
 from messages.charts import bar_chart
 from rounds_world import CHANNEL, DIES, call, dm, kpibot, post, posted, transcript, world  # noqa: F401

@@ -25,7 +25,7 @@ from datetime import date
 
 from sqlmodel import Session
 
-from bot.models import Agent, TeamLead
+from bot.store.models import Agent, TeamLead
 from factories import add_day
 from rounds_world import TOKEN, call, dm, kpibot, posted, posts_per_key, transcript, world  # noqa: F401
 

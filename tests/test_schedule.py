@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.calendars import work_calendar
-from bot.center import Center
-from bot.scheduler import Rounds, build_scheduler
-from bot.settings import Settings
+from bot.config.calendars import work_calendar
+from bot.config.center import Center
+from bot.rounds.scheduler import Rounds, build_scheduler
+from bot.config.settings import Settings
 from scoring.schedule import MONTH_END, MORNING, Due, due
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -38,17 +38,17 @@ from freezegun import freeze_time
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from bot import cli
-from bot.calendars import work_calendar
-from bot.center import Center, open_center
-from bot.db import make_engine
-from bot.models import Agent, DailyStat, Delivery, JobRun, StatsPull, utcnow
-from bot.morning import nudges
-from bot.outbox import Message
-from bot.scheduler import Rounds, build_scheduler
-from bot.settings import Settings
-from bot.slack.chat import slack_chat
-from bot.slack.sender import METADATA_EVENT
+from bot.doors import cli
+from bot.config.calendars import work_calendar
+from bot.config.center import Center, open_center
+from bot.store.db import make_engine
+from bot.store.models import Agent, DailyStat, Delivery, JobRun, StatsPull, utcnow
+from bot.usecases.days import nudges
+from bot.outbox.deliveries import Message
+from bot.rounds.scheduler import Rounds, build_scheduler
+from bot.config.settings import Settings
+from bot.doors.slack.chat import slack_chat
+from bot.doors.slack.sender import METADATA_EVENT
 from factories import add_agent
 from files import write_csv
 from messages.formats import mrkdwn

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.cli import main
-from bot.settings import Settings, SettingsError, load_settings
+from bot.doors.cli import main
+from bot.config.settings import Settings, SettingsError, load_settings
 from messages.render import describe
 
 

@@ -26,9 +26,9 @@ from freezegun import freeze_time
 from sqlmodel import select
 
 import scenario
-from bot.models import Agent, DailyStat, Delivery, LedgerEntry, Team
-from bot.serve import build_bot
-from bot.settings import Settings
+from bot.store.models import Agent, DailyStat, Delivery, LedgerEntry, Team
+from bot.doors.serve import build_bot
+from bot.config.settings import Settings
 from factories import add_agent
 from slack_fixtures import Running, serve_in_background
 from slack_requests import SECRET, SlackRequests

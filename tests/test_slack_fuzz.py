@@ -31,9 +31,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
-from bot.models import Agent, LedgerEntry
-from bot.serve import build_bot
-from bot.settings import Settings
+from bot.store.models import Agent, LedgerEntry
+from bot.doors.serve import build_bot
+from bot.config.settings import Settings
 from factories import add_agent
 from slack_fixtures import serve_in_background
 from slack_requests import SECRET, SlackRequests

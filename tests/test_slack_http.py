@@ -19,11 +19,11 @@ from slack_sdk.signature import SignatureVerifier
 from sqlmodel import Session, select
 
 import scenario
-from bot.cli import main
-from bot.db import make_engine, upgrade
-from bot.models import Agent, LedgerEntry
-from bot.serve import build_bot
-from bot.settings import Settings
+from bot.doors.cli import main
+from bot.store.db import make_engine, upgrade
+from bot.store.models import Agent, LedgerEntry
+from bot.doors.serve import build_bot
+from bot.config.settings import Settings
 from conftest import PG_SERVER
 from slack_fixtures import Running, serve_in_background, slack  # noqa: F401
 from slack_requests import SECRET, SlackRequests

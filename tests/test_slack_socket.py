@@ -17,10 +17,10 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve
 
 import scenario
-from bot.db import make_engine
-from bot.models import Agent, LedgerEntry
-from bot.serve import build_bot
-from bot.settings import Settings
+from bot.store.db import make_engine
+from bot.store.models import Agent, LedgerEntry
+from bot.doors.serve import build_bot
+from bot.config.settings import Settings
 from slack_fixtures import slack  # noqa: F401
 from slack_requests import SlackRequests
 from slack_standin import SlackStandIn

@@ -10,8 +10,8 @@ from typing import Any, NamedTuple
 import pytest
 from sqlmodel import select
 
-from bot.imports import ImportRejected, ImportReport, import_stats
-from bot.models import Agent, DailyStat
+from bot.sources.stats import ImportRejected, ImportReport, import_stats
+from bot.store.models import Agent, DailyStat
 from factories import add_agent, add_day
 from files import database_rows, write_csv, write_xlsx
 

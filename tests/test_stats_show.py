@@ -8,9 +8,9 @@ import pytest
 from freezegun import freeze_time
 
 import scenario
-from bot import store
-from bot.cli import main
-from bot.morning import nudges
+from bot.store import queries
+from bot.doors.cli import main
+from bot.usecases.days import nudges
 
 
 @pytest.fixture
@@ -102,7 +102,7 @@ def test_today_is_still_a_day_left_as_in_that_mornings_message(cli, session, cen
 
 @freeze_time("2026-12-02 10:00:00+08:00")
 def test_a_leaver_short_in_a_month_still_running_is_told_when_they_left(cli, session):
-    li = store.agent_by_employee_id(session=session, employee_id="A002")
+    li = queries.agent_by_employee_id(session=session, employee_id="A002")
     li.leave_date = date(2026, 11, 3)  # 2 of 21 days: 1,100 × 2/21 -> 105 calls, 2,640 × 2/21 -> 251 min
     session.commit()
 

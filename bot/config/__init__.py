@@ -1,0 +1,1 @@
+"""Settings and the center they open: policy, working-day calendar, time zone."""

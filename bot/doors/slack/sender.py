@@ -1,0 +1,103 @@
+"""Send outbox messages on Slack: DMs to people (by employee ID) and posts to #channels.
+
+Every message carries its delivery key as message metadata, so that after a crash kpibot can
+ask Slack whether a message it was sending arrived, instead of guessing.
+"""
+
+from __future__ import annotations
+
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.store import queries
+from bot.store.models import Delivery
+from bot.outbox.deliveries import Message, SendFailed, Undeliverable
+from bot.doors.slack.directory import Directory
+from messages.formats import mrkdwn
+
+METADATA_EVENT = "kpibot_delivery"
+NEVER = {"channel_not_found", "user_not_found", "not_in_channel", "is_archived", "account_inactive",
+         "cannot_dm_bot", "user_disabled", "invalid_blocks", "msg_too_long", "no_text", "invalid_auth",
+         "not_authed", "missing_scope"}
+
+
+def outbox_client(client: WebClient) -> WebClient:
+    """`client` without slack_sdk's own retries: resending a message whose answer was lost could
+    post it twice, so the outbox decides what to send again, after asking Slack."""
+    return WebClient(token=client.token, base_url=client.base_url, timeout=client.timeout, retry_handlers=[])
+
+
+class SlackSender:
+    def __init__(self, client: WebClient, engine: Engine):
+        self.client, self.engine = client, engine
+        self.directory = Directory(client)
+
+    def send(self, key: str, recipient: str, message: Message) -> None:
+        channel = self._channel(recipient)
+        if message.file is not None:
+            self._call(self.client.files_upload_v2, channel=channel, content=message.file.data,
+                       filename=message.file.name, title=message.file.name, initial_comment=mrkdwn(message.text))
+            return
+        self._call(self.client.chat_postMessage, channel=channel, text=mrkdwn(message.text), blocks=message.blocks,
+                   unfurl_links=False, metadata={"event_type": METADATA_EVENT, "event_payload": {"key": key}})
+
+    def was_sent(self, delivery: Delivery) -> bool | None:
+        """Look in the channel for what the delivery sent since it was claimed: a message with its
+        key in the metadata, or an upload of its file. None when Slack cannot be asked."""
+        since = delivery.claimed_at.timestamp() - 5 if delivery.claimed_at else 0
+        file = Message.from_json(delivery.payload).file
+        try:
+            channel = self._channel(delivery.recipient, open_dm=False)
+            if channel is None:
+                return False  # the DM was never opened, so nothing was posted in it
+            if file is not None:
+                found = self._call(self.client.files_list, channel=channel, ts_from=int(since), types="images")
+                return any(f.get("title") == file.name for f in found.get("files", []))
+            history = self._call(self.client.conversations_history, channel=channel, oldest=since,
+                                 include_all_metadata=True, limit=100)
+        except (SendFailed, Undeliverable):
+            return None
+        return any((m.get("metadata") or {}).get("event_payload", {}).get("key") == delivery.key
+                   for m in history.get("messages", []))
+
+    def _channel(self, recipient: str, open_dm: bool = True) -> str | None:
+        """A #channel as it is; a person's DM channel, opened once and remembered (None when it is
+        not open yet and `open_dm` is false)."""
+        if recipient.startswith("#"):
+            return recipient[1:]
+        with Session(self.engine) as session:
+            agent = queries.agent_by_employee_id(session=session, employee_id=recipient)
+            if agent is not None and not agent.slack_user_id and open_dm:
+                self._call(self.directory.link, session=session, agent=agent)  # known by email only
+            if agent is None or not agent.slack_user_id:
+                raise Undeliverable(f"{recipient} has no Slack user")
+            if agent.slack_dm_channel or not open_dm:
+                return agent.slack_dm_channel
+            opened = self._call(self.client.conversations_open, users=agent.slack_user_id)
+            agent.slack_dm_channel = opened["channel"]["id"]  # opening is rate-limited: remember it
+            session.add(agent)
+            session.commit()
+            return agent.slack_dm_channel
+
+    @staticmethod
+    def _call(method, **kwargs):
+        try:
+            return method(**kwargs)
+        except SlackApiError as err:
+            error, status = err.response.get("error"), err.response.status_code
+            if error in NEVER:
+                raise Undeliverable(str(error)) from None
+            headers = {k.lower(): v for k, v in (err.response.headers or {}).items()}
+            retry_after = headers.get("retry-after") if status == 429 else None
+            raise SendFailed(f"{status} {error}", float(retry_after) if retry_after else None) from None
+        except (SlackClientError, URLError, OSError) as err:  # connection refused, timeout
+            raise SendFailed(type(err).__name__, unsure=_timed_out(err)) from None
+
+
+def _timed_out(err: Exception) -> bool:
+    """A timeout: the request may have reached Slack, which may have posted it."""
+    return isinstance(err, TimeoutError) or isinstance(getattr(err, "reason", None), TimeoutError)

@@ -1,0 +1,242 @@
+"""Messages to people go out through the outbox: each has a unique key, is written down first,
+and is claimed in the database before it is sent, so it goes out once whatever the restarts,
+retries or replicas.
+
+A delivery is pending, then sending (claimed), then sent; a send that fails for a while goes
+back to pending for the next try, one that can never succeed (or failed too often) becomes
+failed. A delivery left "sending" by a crash, or by a send that timed out (the platform may have
+taken it), is in doubt: the platform is asked whether it arrived (`settle_in_doubt`), and it is
+sent again only when it did not. A message good only until a time (a morning's nudge) is not
+sent after it (`expire`).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import insert, or_, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from bot.outbox import runner
+from bot.store.models import Delivery, utcnow
+
+log = logging.getLogger("kpibot.outbox")
+PENDING, SENDING, SENT, FAILED, SKIPPED = "pending", "sending", "sent", "failed", "skipped"
+IN_DOUBT = "in_doubt"  # an attempt's outcome: the send timed out, the delivery stays "sending"
+EXPIRED = "expired"
+TIMED_OUT = "timed out"  # a claim no process holds: only its lease decides
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Attachment:
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Message:
+    text: str  # plain text: the notification line, the fallback, the whole of it outside Slack
+    blocks: list[dict[str, Any]] | None = None
+    file: Attachment | None = None  # uploaded with `text` as its comment
+    until: datetime | None = None  # not worth sending after this (aware)
+
+    def to_json(self) -> str:
+        file = {"name": self.file.name, "data": base64.b64encode(self.file.data).decode()} if self.file else None
+        until = self.until.isoformat() if self.until else None
+        return json.dumps({"text": self.text, "blocks": self.blocks, "file": file, "until": until},
+                          ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, payload: str) -> Message:
+        data = json.loads(payload)
+        file, until = data.get("file"), data.get("until")
+        return cls(data["text"], data.get("blocks"),
+                   Attachment(file["name"], base64.b64decode(file["data"])) if file else None,
+                   datetime.fromisoformat(until) if until else None)
+
+
+class SendFailed(Exception):
+    """Worth trying again later (rate limit, server error, timeout). `unsure`: the platform may
+    have taken the message all the same (a timeout), so it is asked before any second send."""
+
+    def __init__(self, reason: str, retry_after: float | None = None, unsure: bool = False):
+        super().__init__(reason)
+        self.reason, self.retry_after, self.unsure = reason, retry_after, unsure
+
+
+class Undeliverable(Exception):
+    """Will never succeed as it is (no such user or channel, no chat identity)."""
+
+
+class Sender(Protocol):
+    def send(self, key: str, recipient: str, message: Message) -> None:
+        """Send or raise SendFailed / Undeliverable."""
+
+
+class Verifier(Protocol):
+    def was_sent(self, delivery: Delivery) -> bool | None:
+        """Did the platform receive this delivery? None when it cannot tell."""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    key: str
+    status: str  # SENT, PENDING (try again), FAILED, IN_DOUBT, or SKIPPED (not pending: sent or claimed elsewhere)
+    retry_after: float | None = None
+    error: str | None = None
+
+
+@dataclass
+class Outcome:
+    sent: list[str] = field(default_factory=list)
+    pending: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    in_doubt: list[str] = field(default_factory=list)
+
+    def add(self, attempt: Attempt) -> None:
+        getattr(self, attempt.status).append(attempt.key)
+
+
+def enqueue(*, session: Session, key: str, recipient: str, message: Message) -> bool:
+    """Write the delivery down; False when `key` is already there (queued or sent before)."""
+    try:
+        with session.begin_nested():
+            session.add(Delivery(key=key, recipient=recipient, payload=message.to_json()))
+        session.commit()
+        return True
+    except IntegrityError:
+        session.rollback()
+        return False
+
+
+def enqueue_many(*, session: Session, items: list[tuple[str, str, Message]]) -> list[str]:
+    """Write down every delivery whose key is new; returns all the keys, in order."""
+    keys = [key for key, _, _ in items]
+    taken: set[str] = set()
+    for start in range(0, len(keys), 500):
+        taken |= set(session.exec(select(Delivery.key).where(Delivery.key.in_(keys[start:start + 500]))).all())
+    new = [{"key": k, "recipient": r, "payload": m.to_json(), "status": PENDING, "attempts": 0,
+            "created_at": utcnow()} for k, r, m in items if k not in taken]
+    try:
+        if new:
+            session.execute(insert(Delivery), new)
+        session.commit()
+    except IntegrityError:  # another process wrote some of them just now: one at a time, then
+        session.rollback()
+        for key, recipient, message in items:
+            enqueue(session=session, key=key, recipient=recipient, message=message)
+    return keys
+
+
+def attempt(engine: Engine, sender: Sender, key: str) -> Attempt:
+    """Claim delivery `key` and send it once; SKIPPED when it was not pending."""
+    delivery = _claim(engine, key)
+    if delivery is None:
+        return Attempt(key, SKIPPED)
+    try:
+        sender.send(key, delivery.recipient, Message.from_json(delivery.payload))
+    except SendFailed as failed:
+        if failed.unsure:  # left "sending": settle_in_doubt asks the platform once the lease is over
+            _note_unsure(engine, key, failed.reason)
+            return Attempt(key, IN_DOUBT, error=failed.reason)
+        given_up = failed.retry_after is None and delivery.attempts >= MAX_ATTEMPTS  # a 429 is no failure
+        status = FAILED if given_up else PENDING
+        _finish(engine, key, status, failed.reason)
+        return Attempt(key, status, failed.retry_after, failed.reason)
+    except Undeliverable as never:
+        _finish(engine, key, FAILED, str(never))
+        return Attempt(key, FAILED, error=str(never))
+    except Exception as bug:  # not the platform's answer: log it, and try again up to MAX_ATTEMPTS
+        log.exception("sending %s failed unexpectedly", key)
+        status = FAILED if delivery.attempts >= MAX_ATTEMPTS else PENDING
+        _finish(engine, key, status, f"{type(bug).__name__}: {bug}")
+        return Attempt(key, status, error=type(bug).__name__)
+    _finish(engine, key, SENT)
+    return Attempt(key, SENT)
+
+
+def deliver(engine: Engine, sender: Sender, keys: list[str]) -> Outcome:
+    """Send each of `keys` once, one after the other (a 429 leaves it pending for later)."""
+    outcome = Outcome()
+    for key in keys:
+        outcome.add(attempt(engine, sender, key))
+    return outcome
+
+
+def pending_keys(engine: Engine, prefixes: tuple[str, ...] = ("",)) -> list[str]:
+    """Deliveries waiting to be sent whose key starts with one of `prefixes`, oldest first."""
+    with Session(engine) as session:
+        return list(session.exec(select(Delivery.key).where(
+            Delivery.status == PENDING, or_(*(Delivery.key.startswith(p) for p in prefixes)))
+            .order_by(Delivery.id)).all())
+
+
+def expire(engine: Engine, now: datetime) -> list[str]:
+    """Mark failed the pending deliveries no longer worth sending at `now`; returns their keys."""
+    with Session(engine) as session:
+        pending = session.exec(select(Delivery.key, Delivery.payload).where(Delivery.status == PENDING)).all()
+        stale = [key for key, payload in pending if _is_past(Message.from_json(payload).until, now)]
+        if stale:
+            session.execute(update(Delivery).where(Delivery.key.in_(stale), Delivery.status == PENDING)
+                            .values(status=FAILED, last_error=EXPIRED))
+            session.commit()
+    return stale
+
+
+def _is_past(until: datetime | None, now: datetime) -> bool:
+    return until is not None and now > until
+
+
+def settle_in_doubt(engine: Engine, verifier: Verifier, older_than: timedelta) -> Outcome:
+    """Deliveries claimed and never finished because their sender died (its process on this
+    machine is gone, or the claim is older than `older_than`): sent when the platform has them,
+    pending again when it does not."""
+    outcome = Outcome()
+    with Session(engine) as session:
+        sending = session.exec(select(Delivery).where(Delivery.status == SENDING)).all()
+    stuck = [d for d in sending if runner.is_gone(d.claimed_by) or d.claimed_at < utcnow() - older_than]
+    for delivery in stuck:
+        arrived = verifier.was_sent(delivery)
+        if arrived is None:
+            outcome.skipped.append(delivery.key)
+            continue
+        _finish(engine, delivery.key, SENT if arrived else PENDING, None if arrived else "not received")
+        (outcome.sent if arrived else outcome.pending).append(delivery.key)
+    return outcome
+
+
+def _claim(engine: Engine, key: str) -> Delivery | None:
+    """Take pending delivery `key`: one UPDATE decides between processes, only one sees a row change."""
+    with Session(engine) as session:
+        claimed = session.execute(
+            update(Delivery).where(Delivery.key == key, Delivery.status == PENDING)
+            .values(status=SENDING, claimed_at=utcnow(), claimed_by=runner.me(), attempts=Delivery.attempts + 1)
+        ).rowcount
+        session.commit()
+        return session.exec(select(Delivery).where(Delivery.key == key)).first() if claimed else None
+
+
+def _note_unsure(engine: Engine, key: str, error: str) -> None:
+    """Leave the claim in doubt, and no longer this process's: whether this process lives or not,
+    the platform is asked only once the lease is over (it may still be taking the message)."""
+    with Session(engine) as session:
+        session.execute(update(Delivery).where(Delivery.key == key)
+                        .values(last_error=error[:500], claimed_by=TIMED_OUT))
+        session.commit()
+
+
+def _finish(engine: Engine, key: str, status: str, error: str | None = None) -> None:
+    with Session(engine) as session:
+        sent_at: datetime | None = utcnow() if status == SENT else None
+        session.execute(update(Delivery).where(Delivery.key == key, Delivery.status == SENDING)
+                        .values(status=status, sent_at=sent_at, last_error=(error or "")[:500] or None))
+        session.commit()

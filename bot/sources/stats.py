@@ -1,0 +1,259 @@
+"""Import the roster and the stats. A file with any bad row changes nothing; the same file twice
+changes nothing the second time."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, update
+from sqlmodel import Session, select
+
+from bot.config.center import Center
+from bot.store.models import Agent, DailyStat, utcnow
+from bot.sources.tables import (
+    CellError,
+    Column,
+    Formula,
+    Table,
+    cell,
+    extra_cells,
+    parse_amount,
+    parse_date,
+    parse_moment,
+    parse_whole,
+    read_table,
+)
+from scoring.problems import Problem
+
+Progress = Callable[[int, int], None]
+
+EMPLOYEE_ID = Column("employee_id", ("工号", "employee id", "员工编号", "员工工号", "坐席工号"), True)
+DAILY = (
+    Column("date", ("日期",), True),
+    EMPLOYEE_ID,
+    Column("calls", ("通话次数", "通次", "呼叫次数", "外呼次数"), True),
+    Column("talk_minutes", ("通话时长", "通时", "通话分钟", "通话时长(分钟)", "通话时长(分)"), True),
+    Column("members", ("发展会员", "会员数", "发展会员数")),
+    Column("leads_assigned", ("分配数据", "分配数据量", "数据量")),
+    Column("leads_contacted", ("接触量", "已接触", "接触数据量")),
+)
+CDR = (
+    EMPLOYEE_ID,
+    Column("started_at", ("开始时间", "通话开始时间", "呼叫时间"), True),
+    Column("talk_seconds", ("通话秒数", "通话时长(秒)", "通话时长"), True),
+)
+FORMATS = {"daily": DAILY, "cdr": CDR}
+MINUTES_A_DAY = 24 * 60
+MOST_A_DAY = 100_000  # calls, members or leads in one day: more is a broken export
+
+
+@dataclass(frozen=True)
+class BadRow:
+    line: int
+    problems: list[CellError]
+
+
+class ImportRejected(Problem):
+    """Some rows are bad: nothing was written."""
+
+    def __init__(self, file: str, rows: list[BadRow]):
+        super().__init__("import.rejected", file=file, count=len(rows))
+        self.rows = rows
+
+
+@dataclass
+class ImportReport:
+    kind: str  # roster, daily or cdr
+    read: int = 0  # rows read from the file
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    ignored: list[str] = field(default_factory=list)  # headers of columns not imported
+    left: list[str] = field(default_factory=list)  # turned inactive with no leave date: given left_on
+    left_on: date | None = None
+
+
+@dataclass
+class RowCheck:
+    """Rows being checked: each row's values, the bad rows' problems by line, and the first line of
+    each key that must not repeat."""
+
+    table: Table
+    progress: Progress | None
+    parsed: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    bad: dict[int, list[CellError]] = field(default_factory=lambda: defaultdict(list))
+    first: dict[Any, int] = field(default_factory=dict)
+
+    def each(self):
+        total = len(self.table.rows)
+        for n, (line, cells) in enumerate(self.table.rows, start=1):
+            if self.progress is not None and (n % 1000 == 0 or n == total):
+                self.progress(n, total)
+            yield line, cells
+
+    def reject(self, line: int, code: str, **fields: Any) -> None:
+        self.bad[line].append(CellError(code, **fields))
+
+    def is_bad(self, line: int) -> bool:
+        return line in self.bad
+
+    def is_first(self, line: int, key: Any, code: str, **fields: Any) -> bool:
+        """True on the first line with `key`; a later one is marked bad with `code`, naming the
+        first. Bad rows count too: a row repeating a bad one is reported, not left for later."""
+        first = self.first.setdefault(key, line)
+        if first != line:
+            self.reject(line, code, other=first, **fields)
+        return first == line
+
+    def raise_if_bad(self, path: Path) -> None:
+        if self.bad:
+            raise ImportRejected(path.name, [BadRow(n, p) for n, p in sorted(self.bad.items())])
+
+    def read(self, line: int, cells: list[Any], parsers: dict[str, Callable],
+             required: tuple[str, ...]) -> dict[str, Any]:
+        """Parse each present cell. A cell that fails, or a required one that is empty, is None and
+        marks the row bad, as do cells beyond the header. Reasons name the column as the file's
+        header does."""
+        values = {name: self._parse(line, cells, name, parse) for name, parse in parsers.items()}
+        for name in required:
+            if cell(self.table, cells, name) is None:
+                self.reject(line, "empty", column=self.table.headers[name])
+        extra = extra_cells(self.table, cells)
+        if extra:
+            self.reject(line, "extra_cells", values=", ".join(extra))
+        return values
+
+    def _parse(self, line: int, cells: list[Any], name: str, parse: Callable) -> Any:
+        raw, column = cell(self.table, cells, name), self.table.headers.get(name, name)
+        try:
+            if isinstance(raw, Formula):
+                raise CellError("formula", column=column, value=raw.text)
+            return None if raw is None else parse(raw, column)
+        except CellError as err:
+            self.reject(line, err.code, **err.fields)
+            return None
+
+
+# --- stats --------------------------------------------------------------------------------
+
+
+def import_stats(*, session: Session, center: Center, path: str | Path, fmt: str = "daily",
+                 today: date, progress: Progress | None = None) -> ImportReport:
+    """Upsert daily stats from a daily file, or from call detail records summed by local day."""
+    path = Path(path)
+    table = read_table(path, FORMATS[fmt])
+    rows = RowCheck(table, progress)
+    agents = {a.employee_id: a for a in session.exec(select(Agent)).all()}
+    check = _daily_rows if fmt == "daily" else _cdr_rows
+    days = check(rows, agents, center, today)
+    rows.raise_if_bad(path)
+    report = ImportReport(fmt, read=len(table.rows), ignored=table.ignored)
+    _upsert_days(session, days, report)
+    session.commit()
+    return report
+
+
+def _known_agent(rows: RowCheck, line: int, agents: dict[str, Agent], employee_id: str | None
+                 ) -> Agent | None:
+    """The row's agent; None (and the row marked bad) for an ID not on the roster, or no ID."""
+    agent = agents.get(employee_id) if employee_id is not None else None
+    if agent is None and employee_id is not None:
+        rows.reject(line, "unknown_employee", value=employee_id)
+    return agent
+
+
+def _check_day(rows: RowCheck, line: int, agent: Agent, day: date, today: date) -> None:
+    if day > today:
+        rows.reject(line, "future", value=day.isoformat())
+    elif day < agent.hire_date:
+        rows.reject(line, "before_hire", value=day.isoformat(), hire_date=agent.hire_date.isoformat())
+
+
+def _daily_rows(rows: RowCheck, agents: dict[str, Agent], center: Center, today: date) -> dict:
+    def count(value, column):
+        return parse_whole(value, column, MOST_A_DAY)
+
+    parsers = {
+        "date": parse_date, "employee_id": lambda v, c: str(v).strip(),
+        "calls": count, "talk_minutes": lambda v, c: parse_amount(v, c, MINUTES_A_DAY),
+        "members": count, "leads_assigned": count, "leads_contacted": count,
+    }
+    days: dict[tuple[int, date], dict[str, Any]] = {}
+    for line, cells in rows.each():
+        values = rows.read(line, cells, parsers, ("date", "employee_id", "calls", "talk_minutes"))
+        agent = _known_agent(rows, line, agents, values["employee_id"])
+        if agent is None or values["date"] is None:
+            continue
+        _check_day(rows, line, agent, values["date"], today)
+        assigned, contacted = values["leads_assigned"], values["leads_contacted"]
+        if assigned is not None and contacted is not None and contacted > assigned:
+            rows.reject(line, "contacted_over_assigned", contacted=contacted, assigned=assigned)
+        key = (agent.id, values["date"])
+        if rows.is_first(line, key, "duplicate") and not rows.is_bad(line):
+            days[key] = {"calls": values["calls"], "talk_seconds": round(values["talk_minutes"] * 60)}
+            days[key].update({k: values[k] for k in ("members", "leads_assigned", "leads_contacted")
+                              if k in rows.table.columns})
+    return days
+
+
+def _cdr_rows(rows: RowCheck, agents: dict[str, Agent], center: Center, today: date) -> dict:
+    parsers = {
+        "employee_id": lambda v, c: str(v).strip(),
+        "started_at": lambda v, c: parse_moment(v, c, center.tz),
+        "talk_seconds": lambda v, c: parse_whole(v, c, MINUTES_A_DAY * 60),
+    }
+    days: dict[tuple[int, date], dict[str, Any]] = {}
+    for line, cells in rows.each():
+        values = rows.read(line, cells, parsers, tuple(parsers))
+        agent, started = _known_agent(rows, line, agents, values["employee_id"]), values["started_at"]
+        if agent is None or started is None:
+            continue
+        _check_day(rows, line, agent, started.date(), today)
+        if not rows.is_first(line, (agent.id, started), "duplicate_call") or rows.is_bad(line):
+            continue
+        day = days.setdefault((agent.id, started.date()), {"calls": 0, "talk_seconds": 0})
+        day["calls"] += 1
+        day["talk_seconds"] += values["talk_seconds"]
+        if day["talk_seconds"] > MINUTES_A_DAY * 60 >= day["talk_seconds"] - values["talk_seconds"]:
+            rows.reject(line, "day_over_24h", employee_id=agent.employee_id,
+                        day=started.date().isoformat())
+    return days
+
+
+def _upsert_days(session: Session, days: dict[tuple[int, date], dict[str, Any]],
+                 report: ImportReport) -> None:
+    """Insert new days, update changed ones, and count the unchanged."""
+    if not days:
+        return
+    existing = _existing_days(session, days)
+    new, changed = [], []
+    for (agent_id, day), values in days.items():
+        row = existing.get((agent_id, day))
+        if row is None:
+            new.append({"agent_id": agent_id, "day": day, "updated_at": utcnow(), **values})
+        elif any(row[k] != v for k, v in values.items()):
+            changed.append({"id": row["id"], "updated_at": utcnow(), **values})
+        else:
+            report.unchanged += 1
+    if new:
+        session.execute(insert(DailyStat), new)
+    if changed:
+        session.execute(update(DailyStat), changed)
+    report.added, report.updated = len(new), len(changed)
+
+
+def _existing_days(session: Session, days: dict[tuple[int, date], Any]) -> dict[tuple[int, date], dict]:
+    """The stored rows for the file's agents and dates, as plain mappings."""
+    agent_ids = {a for a, _ in days}
+    first, last = min(d for _, d in days), max(d for _, d in days)
+    rows = session.execute(
+        select(DailyStat.id, DailyStat.agent_id, DailyStat.day, DailyStat.calls, DailyStat.talk_seconds,
+               DailyStat.members, DailyStat.leads_assigned, DailyStat.leads_contacted)
+        .where(DailyStat.agent_id.in_(agent_ids), DailyStat.day >= first, DailyStat.day <= last)
+    ).mappings().all()
+    return {(r["agent_id"], r["day"]): r for r in rows}

@@ -1,0 +1,115 @@
+"""Reading the store: keyword-only functions of a session, returning rows or plain values."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from sqlalchemy import func, or_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, select
+
+from bot.store.models import Agent, DailyStat, LedgerEntry, Team, TeamLead
+from scoring import permissions, quotas
+from scoring.calendar import Month
+from scoring.ledger import Entry
+from scoring.progress import Totals
+
+
+def agent_by_employee_id(*, session: Session, employee_id: str) -> Agent | None:
+    """The agent with this employee ID; as typed first, then without case (a04 for A04)."""
+    wanted = employee_id.strip()
+    return (session.exec(select(Agent).where(Agent.employee_id == wanted)).first()
+            or session.exec(select(Agent).where(func.lower(Agent.employee_id) == wanted.lower())).first())
+
+
+def agent_by_slack_id(*, session: Session, user_id: str) -> Agent | None:
+    return session.exec(select(Agent).where(Agent.slack_user_id == user_id)).first()
+
+
+def agent_by_email(*, session: Session, email: str) -> Agent | None:
+    """The agent with this email, compared without case."""
+    return session.exec(select(Agent).where(func.lower(Agent.email) == email.strip().lower())).first()
+
+
+def person(*, session: Session, agent: Agent) -> permissions.Person:
+    """What the permission rules need of `agent`."""
+    return permissions.Person(agent.id, agent.role, agent.team_id,
+                              frozenset(led_team_ids(session=session, agent=agent)))
+
+
+def contacts(*, session: Session) -> list[Agent]:
+    """Whom to ask about the roster: active managers and admins, by name."""
+    return list(session.exec(select(Agent).where(Agent.role.in_(("manager", "admin")), Agent.active)
+                             .order_by(Agent.name)).all())
+
+
+def team_names(*, session: Session) -> dict[int, str]:
+    return dict(session.exec(select(Team.id, Team.name)).all())
+
+
+def led_team_ids(*, session: Session, agent: Agent) -> list[int]:
+    """The teams `agent` leads."""
+    return list(session.exec(select(TeamLead.team_id).where(TeamLead.agent_id == agent.id)).all())
+
+
+def as_rules_agent(agent: Agent) -> quotas.Agent:
+    """The part of a roster row the rules read."""
+    return quotas.Agent(agent.employee_id, agent.hire_date, agent.leave_date, agent.tier)
+
+
+def days_by_agent(*, session: Session, start: date, end: date) -> dict[int, dict[date, Totals]]:
+    """Every agent's days from `start` to `end`, both included."""
+    rows = session.exec(
+        select(DailyStat.agent_id, DailyStat.day, DailyStat.calls, DailyStat.talk_seconds,
+               DailyStat.members)
+        .where(DailyStat.day >= start, DailyStat.day <= end)
+    ).all()
+    found: dict[int, dict[date, Totals]] = defaultdict(dict)
+    for agent_id, day, calls, seconds, members in rows:
+        found[agent_id][day] = Totals(calls, seconds, members or 0)
+    return found
+
+
+def day_totals(*, session: Session, day: date, agent_id: int | None = None) -> dict[int, Totals]:
+    """Every agent's totals on `day` (or only `agent_id`'s)."""
+    query = select(DailyStat).where(DailyStat.day == day)
+    if agent_id is not None:
+        query = query.where(DailyStat.agent_id == agent_id)
+    return {r.agent_id: Totals(r.calls, r.talk_seconds, r.members or 0) for r in session.exec(query)}
+
+
+def ledger_entries(*, session: Session, month: Month, agent_id: int | None = None,
+                   through: date | None = None) -> dict[int, list[Entry]]:
+    """The month's entries (those dated up to `through`, if given) by agent, oldest first, each
+    marked revoked when undone.
+
+    A revocation undoes its entry whatever day or month the undo happened on.
+    """
+    revocation, author = aliased(LedgerEntry), aliased(Agent)
+    query = (
+        select(LedgerEntry, revocation.id, author.name)
+        .outerjoin(revocation, revocation.revokes_id == LedgerEntry.id)
+        .outerjoin(author, author.id == LedgerEntry.author_id)
+        .where(LedgerEntry.day >= month.first, LedgerEntry.day <= (through or month.last),
+               LedgerEntry.revokes_id.is_(None))
+        .order_by(LedgerEntry.day, LedgerEntry.id)
+    )
+    if agent_id is not None:
+        query = query.where(LedgerEntry.agent_id == agent_id)
+    found: dict[int, list[Entry]] = defaultdict(list)
+    for row, revoked_by, author_name in session.exec(query).all():
+        found[row.agent_id].append(Entry(row.id, row.points, row.day, row.code, row.reason,
+                                         author_name, revoked_by is not None))
+    return found
+
+
+def assessed_agents(*, session: Session, month: Month) -> list[Agent]:
+    """Agents (role agent) on the roster at some point of `month`, by employee ID."""
+    return list(session.exec(
+        select(Agent)
+        .where(Agent.role == "agent", Agent.hire_date <= month.last,
+               or_(Agent.leave_date.is_(None), Agent.leave_date >= month.first))
+        .where(or_(Agent.active, Agent.leave_date.is_not(None)))
+        .order_by(Agent.employee_id)
+    ).all())

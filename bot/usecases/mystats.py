@@ -1,0 +1,56 @@
+"""What /mystats and `kpibot stats show` show: one person's day, month, score and rank."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import Session
+
+from bot.store import queries
+from bot.config.center import Center
+from bot.store.models import Agent
+from bot.usecases.standings import Standing, month_standings
+from scoring.calendar import Month
+from scoring.leaderboard import Place
+from scoring.policy import Tier
+from scoring.progress import DayProgress, Totals, day_progress
+from scoring.quotas import tier_on
+
+
+@dataclass(frozen=True)
+class StatsView:
+    standing: Standing
+    tier: Tier  # on the last day shown
+    day: DayProgress | None  # None when a whole month is asked for
+    place: Place[Standing] | None
+    ranked: int  # how many agents are ranked
+    metric: str
+
+
+class NoQuotaError(LookupError):
+    """The person is not assessed (a lead, manager or admin), or not in the month."""
+
+
+def stats_view(*, session: Session, center: Center, agent: Agent, day: date | None = None,
+               month: Month | None = None, today: date | None = None) -> StatsView:
+    """The agent's `day` and their month as of it (its days and entries up to it); or, given a
+    `month`, that month up to `today` (the center's, by default), or to its end once it is over.
+
+    Shown on `today`, today is still among the working days left for the pace, as in that
+    morning's message: the day is not over. A day past counts only the days after it."""
+    today = today or center.today()
+    month = month or Month.of(day)
+    through = day or min(month.last, today)
+    standings = month_standings(session=session, center=center, month=month, through=through,
+                                days_left_from=today if through == today else None)
+    standing = standings.all.get(agent.employee_id)
+    if standing is None:
+        raise NoQuotaError(agent.employee_id)
+    rules_agent = queries.as_rules_agent(agent)
+    progress = None
+    if day is not None:
+        totals = queries.day_totals(session=session, day=day, agent_id=agent.id).get(agent.id, Totals())
+        progress = day_progress(center.policy, center.calendar, rules_agent, day, totals)
+    return StatsView(standing, tier_on(center.policy, rules_agent, through), progress,
+                     standings.place_of(agent.employee_id), len(standings.places), standings.metric)

@@ -1,0 +1,87 @@
+"""Deductions, awards and their undo: the use case behind /deduct, /award and the Undo button."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from bot.store import queries
+from bot.config.center import Center
+from bot.usecases.requests import AgentRef, CommandError, PointsRequest
+from bot.store.models import Agent, LedgerEntry
+from scoring.calendar import Month
+from scoring.ledger import monthly_score
+from scoring.permissions import entry_refusal, undo_refusal
+from scoring.policy import CatalogItem
+
+Finder = Callable[[AgentRef], Agent | None]
+
+
+@dataclass(frozen=True)
+class Recorded:
+    entry: LedgerEntry
+    agent: Agent
+    author: Agent
+    item: CatalogItem | None  # the catalogue entry, when given by code
+    score: int  # the agent's monthly score with this entry
+
+
+@dataclass(frozen=True)
+class Undone:
+    entry: LedgerEntry  # the entry undone
+    agent: Agent
+    author: Agent  # who undid it
+    item: CatalogItem | None
+    score: int
+
+
+def record(*, session: Session, center: Center, author: Agent, request: PointsRequest,
+           find: Finder, today: date) -> Recorded:
+    """Write one ledger entry; CommandError (and nothing written) when it is not allowed."""
+    agent = find(request.target)
+    if agent is None:
+        raise CommandError("unknown_agent", request.kind, agent=str(request.target))
+    refusal = entry_refusal(queries.person(session=session, agent=author),
+                            queries.person(session=session, agent=agent))
+    if refusal is not None:
+        raise CommandError(f"refused_{refusal}", request.kind, name=agent.name)
+    sign = -1 if request.kind == "deduct" else 1
+    entry = LedgerEntry(agent_id=agent.id, day=today, points=sign * request.points, code=request.code,
+                        reason=request.note, author_id=author.id)
+    session.add(entry)
+    session.commit()
+    return Recorded(entry, agent, author, _item(center, entry), _score(session, center, agent, today))
+
+
+def undo(*, session: Session, center: Center, actor: Agent, entry_id: int, today: date) -> Undone:
+    """Write the revocation of entry `entry_id`; CommandError when it cannot be undone."""
+    entry = session.get(LedgerEntry, entry_id)
+    if entry is None or entry.revokes_id is not None:
+        raise CommandError("no_entry", "undo")
+    agent = session.get(Agent, entry.agent_id)
+    if undo_refusal(queries.person(session=session, agent=actor), entry.author_id) is not None:
+        raise CommandError("refused_undo", "undo")
+    if session.exec(select(LedgerEntry.id).where(LedgerEntry.revokes_id == entry.id)).first():
+        raise CommandError("already_undone", "undo")
+    session.add(LedgerEntry(agent_id=entry.agent_id, day=today, points=0, code=entry.code,
+                            reason="", author_id=actor.id, revokes_id=entry.id))
+    try:
+        session.commit()
+    except IntegrityError:  # undone at the same moment elsewhere: the unique revokes_id decided
+        session.rollback()
+        raise CommandError("already_undone", "undo") from None
+    return Undone(entry, agent, actor, _item(center, entry),
+                  _score(session, center, agent, entry.day))
+
+
+def _item(center: Center, entry: LedgerEntry) -> CatalogItem | None:
+    return center.policy.catalog.get(entry.code) if entry.code else None
+
+
+def _score(session: Session, center: Center, agent: Agent, day: date) -> int:
+    entries = queries.ledger_entries(session=session, month=Month.of(day), agent_id=agent.id)
+    return monthly_score(center.policy, entries.get(agent.id, []))

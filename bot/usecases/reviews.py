@@ -1,0 +1,73 @@
+"""The month-end round's contents: the leaderboard, each agent's final month, the review lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from bot.store import queries
+from bot.config.center import Center
+from bot.store.models import Agent
+from bot.usecases.standings import Standing, Standings, month_standings
+from scoring.calendar import Month
+from scoring.leaderboard import Place, team_ranking
+from scoring.ledger import monthly_score
+from scoring.reviews import MonthReview, is_level_review_month, level_review, month_review
+
+
+@dataclass(frozen=True)
+class Review:
+    standing: Standing
+    scores: list[int]  # the months reviewed, oldest first, this month last
+    month: MonthReview
+    level: str | None  # the level review's outcome in its last month, else None
+    average: float | None  # the average monthly score the level review used
+
+
+@dataclass(frozen=True)
+class MonthEnd:
+    board: Standings
+    teams: list[Place[str]]  # teams by the mean of their ranked members
+    reviews: dict[str, Review]  # by employee ID
+    level_months: list[Month]  # the months the level review averages, or [] when not its month
+
+
+def month_end(*, session: Session, center: Center, month: Month) -> MonthEnd:
+    """Everything the month-end round tells, about `month`."""
+    policy = center.policy
+    board = month_standings(session=session, center=center, month=month, through=month.last)
+    level_months = _months_back(month, policy.review_months) if is_level_review_month(policy, month) else []
+    history = _months_back(month, max(policy.retraining_months, len(level_months)))
+    scores = {m: _scores(session, center, m) for m in history}
+    reviews = {}
+    for employee_id, standing in board.all.items():
+        months = [m for m in history if m.last >= standing.agent.hire_date]
+        own = [scores[m].get(standing.agent.id, policy.base_score) for m in months]
+        level = [scores[m].get(standing.agent.id, policy.base_score) for m in level_months if m in months]
+        reviews[employee_id] = Review(standing, own, month_review(policy, own),
+                                      level_review(policy, level) if level else None,
+                                      round(sum(level) / len(level), 1) if level else None)
+    teams = team_ranking((p.key.team, p.value) for p in board.places)
+    return MonthEnd(board, teams, reviews, level_months)
+
+
+def reviews_for(*, session: Session, month_end_: MonthEnd, reader: Agent) -> list[Review]:
+    """The reviews `reader` may read: their teams' (everyone's for managers and admins)."""
+    if reader.role in ("manager", "admin"):
+        return list(month_end_.reviews.values())
+    teams = set(queries.led_team_ids(session=session, agent=reader))
+    return [r for r in month_end_.reviews.values() if r.standing.agent.team_id in teams]
+
+
+def _months_back(month: Month, count: int) -> list[Month]:
+    """`count` months ending with `month`, oldest first."""
+    months = [month]
+    while len(months) < count:
+        months.insert(0, months[0].previous())
+    return months
+
+
+def _scores(session: Session, center: Center, month: Month) -> dict[int, int]:
+    entries = queries.ledger_entries(session=session, month=month)
+    return {agent_id: monthly_score(center.policy, own) for agent_id, own in entries.items()}

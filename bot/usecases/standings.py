@@ -1,0 +1,78 @@
+"""Month standings: every assessed agent's month to date, score and rank."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from datetime import date
+
+from sqlmodel import Session
+
+from bot.store import queries
+from bot.config.center import Center
+from bot.store.models import Agent
+from scoring.calendar import Month
+from scoring.ledger import Entry, monthly_score
+from scoring.leaderboard import Place, rank
+from scoring.progress import MonthProgress, month_progress, percent
+
+
+@dataclass(frozen=True)
+class Standing:
+    agent: Agent
+    team: str
+    month: MonthProgress
+    entries: list[Entry]
+    score: int
+    value: float | None  # the policy metric; None when the agent cannot be ranked
+
+
+@dataclass(frozen=True)
+class Standings:
+    month: Month
+    through: date
+    metric: str
+    all: dict[str, Standing]  # by employee ID
+    places: list[Place[Standing]]  # the ranked ones, best first
+
+    def place_of(self, employee_id: str) -> Place[Standing] | None:
+        return self._places.get(employee_id)
+
+    @cached_property
+    def _places(self) -> dict[str, Place[Standing]]:
+        return {p.key.agent.employee_id: p for p in self.places}
+
+
+def month_standings(*, session: Session, center: Center, month: Month, through: date,
+                    days_left_from: date | None = None) -> Standings:
+    """Rank every agent assessed in `month` by the policy metric, as of `through`: the days and
+    the ledger entries dated up to it. To keep it simple, an entry undone later counts as undone
+    all the same: an undo corrects a mistake, and a day looked back on shows it corrected.
+    The pace is over the assessed days from `days_left_from` (default: after `through`)."""
+    through = min(through, month.last)
+    days = queries.days_by_agent(session=session, start=month.first, end=through)
+    entries = queries.ledger_entries(session=session, month=month, through=through)
+    teams = queries.team_names(session=session)
+    all_ = {}
+    for agent in queries.assessed_agents(session=session, month=month):
+        progress = month_progress(center.policy, center.calendar, queries.as_rules_agent(agent),
+                                  month, days.get(agent.id, {}), through, days_left_from)
+        own = entries.get(agent.id, [])
+        score = monthly_score(center.policy, own)
+        all_[agent.employee_id] = Standing(agent, teams[agent.team_id], progress, own, score,
+                                           _metric(center.policy.leaderboard_metric, progress, score))
+    ranked = rank((s, s.value) for s in all_.values() if s.value is not None)
+    return Standings(month, through, center.policy.leaderboard_metric, all_, ranked)
+
+
+def _metric(metric: str, progress: MonthProgress, score: int) -> float | None:
+    """The value ranked; None (not ranked) before the agent's first assessed day."""
+    if progress.days_assessed == 0:
+        return None
+    if metric == "score":
+        return score
+    if metric == "calls":
+        return progress.totals.calls
+    if metric == "talk_minutes":
+        return progress.totals.talk_minutes
+    return None if progress.attainment is None else percent(progress.attainment.mean)
