@@ -94,9 +94,9 @@ def test_plain_postgres_urls_use_psycopg_3(url, expected):
 
 
 @pytest.mark.parametrize(("locale", "applied", "current"), [
-    ("en", "Applied 5 migrations (0001 … 0005) to the database sqlite:///{path}.\n",
+    ("en", "Applied 6 migrations (0001 … 0006) to the database sqlite:///{path}.\n",
      "The database sqlite:///{path} was already up to date: no migration to apply.\n"),
-    ("zh-CN", "已对数据库 sqlite:///{path} 执行 5 个迁移（0001 … 0005）。\n",
+    ("zh-CN", "已对数据库 sqlite:///{path} 执行 6 个迁移（0001 … 0006）。\n",
      "数据库 sqlite:///{path} 已是最新，无需迁移。\n"),
 ])
 def test_db_upgrade_says_which_migrations_it_applied(tmp_path, monkeypatch, capsys, locale, applied, current):
@@ -118,5 +118,5 @@ def test_upgrade_returns_only_the_migrations_still_pending(tmp_path):
         config.attributes["connection"] = connection
         command.upgrade(config, "0003")
 
-    assert upgrade(engine) == ["0004", "0005"]
+    assert upgrade(engine) == ["0004", "0005", "0006"]
     assert upgrade(engine) == []

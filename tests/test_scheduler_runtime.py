@@ -341,7 +341,7 @@ def test_a_scheduler_asleep_past_the_catch_up_window_skips_the_morning(rounds, s
 
 def test_the_retry_job_runs_every_five_minutes_and_sends_what_is_pending(rounds, standin, engine):
     with Session(engine) as session:
-        session.add(Delivery(key="morning:2026-11-20:A001", recipient="A001", payload=Message("Hello").to_json()))
+        session.add(Delivery(key="morning:2026-11-20:A001", recipient="A001", platform="slack", payload=Message("Hello").to_json()))
         session.commit()
     with freeze_time("2026-11-22 15:00:00+08:00", tick=True) as clock, Running(rounds) as scheduler:
         (catch_up,) = scheduler.finished("catch-up")
@@ -362,7 +362,7 @@ def test_the_retry_job_runs_every_five_minutes_and_sends_what_is_pending(rounds,
 def add_delivery(engine, key: str, recipient: str, *, status: str = "pending", claimed_ago: timedelta | None = None,
                  attempts: int = 0) -> None:
     with Session(engine) as session:
-        session.add(Delivery(key=key, recipient=recipient, payload=Message(f"Message {key}").to_json(),
+        session.add(Delivery(key=key, recipient=recipient, platform="slack", payload=Message(f"Message {key}").to_json(),
                              status=status, attempts=attempts,
                              claimed_at=utcnow() - claimed_ago if claimed_ago is not None else None))
         session.commit()
@@ -468,7 +468,7 @@ def test_retry_asks_slack_from_when_the_delivery_was_claimed_whatever_the_server
     remember_dm_channels(engine)
     claimed = utcnow() - timedelta(minutes=10)
     with Session(engine) as session:
-        session.add(Delivery(key="k1", recipient="A001", payload=Message("Hello").to_json(), status="sending",
+        session.add(Delivery(key="k1", recipient="A001", platform="slack", payload=Message("Hello").to_json(), status="sending",
                              attempts=1, claimed_at=claimed))
         session.commit()
 

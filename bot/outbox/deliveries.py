@@ -110,7 +110,7 @@ def enqueue(*, session: Session, key: str, recipient: str, message: Message) -> 
     """Write the delivery down; False when `key` is already there (queued or sent before)."""
     try:
         with session.begin_nested():
-            session.add(Delivery(key=key, recipient=recipient, payload=message.to_json()))
+            session.add(Delivery(key=key, recipient=recipient, platform="slack", payload=message.to_json()))
         session.commit()
         return True
     except IntegrityError:
@@ -124,7 +124,7 @@ def enqueue_many(*, session: Session, items: list[tuple[str, str, Message]]) -> 
     taken: set[str] = set()
     for start in range(0, len(keys), 500):
         taken |= set(session.exec(select(Delivery.key).where(Delivery.key.in_(keys[start:start + 500]))).all())
-    new = [{"key": k, "recipient": r, "payload": m.to_json(), "status": PENDING, "attempts": 0,
+    new = [{"key": k, "recipient": r, "platform": "slack", "payload": m.to_json(), "status": PENDING, "attempts": 0,
             "created_at": utcnow()} for k, r, m in items if k not in taken]
     try:
         if new:

@@ -82,6 +82,7 @@ class Delivery(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=200, unique=True)  # e.g. morning:2026-11-23:A001
     recipient: str = Field(max_length=100)  # an employee ID, or #channel
+    platform: str = Field(max_length=20)  # the platform it goes out on (slack, console, …)
     payload: str = Field(sa_column=Column(Text, nullable=False))  # the message as JSON
     status: str = Field(default="pending", max_length=20, index=True)  # pending, sending, sent, failed
     attempts: int = 0
