@@ -25,12 +25,13 @@ from sqlmodel import Session
 from bot.config.center import open_center
 from bot.store.db import make_engine, upgrade
 from bot.sources.stats import import_stats
-from bot.rounds.run import Chat, morning_messages
+from bot.rounds.morning import morning_notes
 from bot.sources.roster import import_roster
 from bot.config.settings import Settings
 from bot.usecases.standings import month_standings
 from bot.usecases.mystats import stats_view
 from bot.store import queries
+from messages.render import render
 from scoring.calendar import Month
 
 MONTH = Month(2026, 10)
@@ -112,9 +113,9 @@ def main() -> None:
         stats_view(session=session, center=center, agent=agent, day=MONTH.last)
 
     print(f"stats show (one agent)        {timed(session_step(one_view), args.runs) * 1000:9.1f} ms")
-    everyone = Chat(sender=None, link=lambda: None, reaches=lambda agent: True, channel=None)
     built = []
-    render_round = session_step(lambda s: built.append(morning_messages(s, center, everyone, MONTH.last)))
+    render_round = session_step(lambda s: built.append(
+        [render(n.template, n.locale, **n.context) for n in morning_notes(s, center, MONTH.last)]))
     took = timed(render_round, args.runs)
     print(f"morning round messages        {took * 1000:9.1f} ms   {len(built[-1]):,} messages "
           f"({len(built[-1]) / took:,.0f}/s)")

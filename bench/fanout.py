@@ -29,8 +29,8 @@ from bot.outbox import deliveries as outbox  # noqa: E402
 from bot.store.db import make_engine, upgrade  # noqa: E402
 from bot.outbox.fanout import fan_out  # noqa: E402
 from bot.store.models import Agent, Team  # noqa: E402
-from bot.doors.slack.chat import slack_chat  # noqa: E402
-from bot.config.settings import Settings  # noqa: E402
+from bot.doors.wiring import chat_platforms  # noqa: E402
+from bot.config.settings import Settings, SlackSettings  # noqa: E402
 
 
 def main() -> None:
@@ -49,15 +49,16 @@ def main() -> None:
         session.execute(insert(Agent), [dict(employee_id=e, name=e, team_id=1, role="agent", slack_user_id=f"U{e}",
                                              hire_date=date(2024, 1, 1), active=True) for e in people])
         session.commit()
-    chat = slack_chat(Settings(database_url=url, slack_bot_token="xoxb-bench", slack_api_url=slack.api_url), engine)
+    settings = Settings(database_url=url, slack=SlackSettings(bot_token="xoxb-bench", api_url=slack.api_url))
+    platforms = chat_platforms(settings, engine)
     print(f"fan-out bench: {args.count:,} DMs, stand-in allowing {args.limit} requests/s, "
           f"{args.threads} sending threads")
     for round_ in ("first", "second"):
         with Session(engine) as session:
             keys = outbox.enqueue_many(session=session, items=[
-                (f"{round_}:{e}", e, outbox.Message(f"Good morning, {e}.")) for e in people])
+                outbox.Queued(f"{round_}:{e}", e, "slack", outbox.Message(f"Good morning, {e}.")) for e in people])
         refused_before, began = slack.refused, time.perf_counter()
-        outcome = fan_out(engine, chat.sender, keys, threads=args.threads)
+        outcome = fan_out(engine, platforms, keys, threads=args.threads)
         took = time.perf_counter() - began
         arrived = Counter(c.body["metadata"]["event_payload"]["key"] for c in slack.of("chat.postMessage")
                           if c.body["metadata"]["event_payload"]["key"].startswith(round_))

@@ -7,6 +7,8 @@ A message carries at most 50 blocks and a section at most 3,000 characters; a he
 from __future__ import annotations
 
 import json
+from functools import cache
+from importlib import resources
 from typing import Any
 
 from messages.render import render, text
@@ -15,6 +17,12 @@ MOST_BLOCKS = 50
 MOST_SECTION = 3000
 MOST_HEADER = 150
 MOST_TEXT = 40000  # a message's text (the fallback beside the blocks): Slack cuts it past this
+
+
+@cache
+def has_blocks(name: str) -> bool:
+    """True when template `name` has a Block Kit layout of its own (`name`.blocks.j2)."""
+    return (resources.files("messages") / "templates" / f"{name}.blocks.j2").is_file()
 
 
 def blocks(name: str, locale: str, /, **context: Any) -> list[dict[str, Any]]:

@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-EVERYONE = ("manager", "admin")
+EVERYONE = ("manager", "admin")  # act on and see everyone
+DIGEST_READERS = ("lead",)  # get the morning digest of the teams they lead
+REVIEW_READERS = ("lead", "manager", "admin")  # get the month-end review list
 
 
 @dataclass(frozen=True)

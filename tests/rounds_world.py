@@ -43,11 +43,14 @@ from bot.config.calendars import work_calendar
 from bot.config.center import Center, open_center
 from bot.doors.cli import main
 from bot.store.db import make_engine
-from bot.rounds.run import LEASE, Chat, RoundReport, month_end_round, morning
+from bot.doors.wiring import chat_platforms
+from bot.outbox.platforms import Platforms
+from bot.rounds.month_end import month_end_round
+from bot.rounds.morning import morning
+from bot.rounds.run import LEASE, RoundReport
 from bot.store.models import Delivery, JobRun, utcnow
 from bot.rounds.scheduler import Rounds
-from bot.config.settings import Settings
-from bot.doors.slack.chat import slack_chat
+from bot.config.settings import Settings, SlackSettings
 from factories import add_agent, add_day, add_entry
 from scoring.calendar import Month
 from slack_standin import Call, SlackStandIn, _decode
@@ -222,22 +225,23 @@ DIES = pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadException
 
 
 class DiesWhileSending:
-    """A sender whose process dies on its `on_try`-th send of delivery `key`: the claim is written,
-    nothing reaches Slack, and the claim is never finished (SystemExit ends only the sending thread,
-    quietly: the state is the one a killed process leaves)."""
+    """A platform whose process dies on its `on_try`-th send of delivery `key`: the claim is
+    written, nothing reaches Slack, and the claim is never finished (SystemExit ends only the
+    sending thread, quietly: the state is the one a killed process leaves). Otherwise it is the
+    platform it wraps."""
 
-    def __init__(self, sender, key: str, on_try: int = 1):
-        self.sender, self.key, self.on_try, self.tries = sender, key, on_try, 0
+    def __init__(self, platform, key: str, on_try: int = 1):
+        self.platform, self.key, self.on_try, self.tries = platform, key, on_try, 0
+
+    def __getattr__(self, name):
+        return getattr(self.platform, name)
 
     def send(self, key, recipient, message):
         if key == self.key:
             self.tries += 1
             if self.tries == self.on_try:
                 raise SystemExit(f"killed while sending {key}")
-        self.sender.send(key, recipient, message)
-
-    def was_sent(self, delivery):
-        return self.sender.was_sent(delivery)
+        self.platform.send(key, recipient, message)
 
 
 # --- reading what the stand-in received ----------------------------------------------------------
@@ -291,26 +295,26 @@ class World:
     engine: Engine
     people: dict
 
-    def chat(self) -> Chat:
-        return slack_chat(self.settings, self.engine)
+    def platforms(self) -> Platforms:
+        return chat_platforms(self.settings, self.engine)
 
-    def dying_chat(self, key: str, on_try: int = 1) -> Chat:
+    def dying_platforms(self, key: str, on_try: int = 1) -> Platforms:
         """Slack as the rounds see it, in a process that dies while sending `key`."""
-        chat = self.chat()
-        return replace(chat, sender=DiesWhileSending(chat.sender, key, on_try))
+        return Platforms([DiesWhileSending(platform, key, on_try) for platform in self.platforms().all])
 
     def finds_chen_jing(self) -> None:
         """Slack knows Chen Jing's email: the next users.lookupByEmail answers U004."""
         self.standin.script("users.lookupByEmail", body={"ok": True, "user": {"id": "U004"}})
 
     def morning(self, day: date, force: bool = False) -> RoundReport:
-        return morning(center=self.center, engine=self.engine, chat=self.chat(), day=day, force=force)
+        return morning(center=self.center, engine=self.engine, platforms=self.platforms(), day=day, force=force)
 
     def month_end(self, month: str) -> RoundReport:
-        return month_end_round(center=self.center, engine=self.engine, chat=self.chat(), month=Month.parse(month))
+        return month_end_round(center=self.center, engine=self.engine, platforms=self.platforms(),
+                               month=Month.parse(month))
 
     def rounds(self) -> Rounds:
-        return Rounds(self.center, self.engine, self.chat())
+        return Rounds(self.center, self.engine, self.platforms())
 
     def deliveries(self) -> dict[str, tuple[str, int, str | None]]:
         """Every delivery: key -> (status, attempts, last error)."""
@@ -336,8 +340,7 @@ class World:
 def make_world(url: str, policy, per_second: int | None = None) -> World:
     standin = RoundsStandIn(per_second)
     engine = make_engine(url)
-    settings = Settings(database_url=url, slack_bot_token=TOKEN, slack_api_url=standin.api_url,
-                        slack_leaderboard_channel=CHANNEL)
+    settings = Settings(database_url=url, slack=SlackSettings(bot_token=TOKEN, api_url=standin.api_url, leaderboard_channel=CHANNEL))
     with Session(engine) as session:
         people = build(session, policy)
     return World(standin, settings, open_center(settings), engine, people)

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 import pytest
 from sqlmodel import Session
 
-from bot.doors.serve import Bot, build_bot
-from bot.config.settings import Settings
+from bot.doors.serve import Bot
+from bot.doors.wiring import build_bot
+from bot.config.settings import Settings, SlackSettings
 from slack_requests import SECRET, SlackRequests
 from slack_standin import SlackStandIn
 
@@ -43,8 +44,7 @@ def _serve(bot) -> None:
 @pytest.fixture
 def slack(database_url):
     standin = SlackStandIn()
-    settings = Settings(database_url=database_url, slack_bot_token="xoxb-test-token",
-                        slack_signing_secret=SECRET, slack_api_url=standin.api_url)
+    settings = Settings(database_url=database_url, slack=SlackSettings(bot_token="xoxb-test-token", signing_secret=SECRET, api_url=standin.api_url))
     bot = build_bot(settings, host="127.0.0.1", port=0)
     serve_in_background(bot)
     yield Running(bot, standin, SlackRequests(f"http://127.0.0.1:{bot.port}/slack/events", standin))

@@ -7,9 +7,10 @@ from urllib.parse import urlparse
 
 import pytest
 import yaml
-from slack_sdk import WebClient
-
+from bot.config.settings import SlackSettings
+from bot.doors.slack.app import open_slack
 from bot.doors.slack.door import SlackDoor
+from bot.outbox.platforms import Platforms
 
 MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
 COMMANDS = ["/mystats", "/deduct", "/award", "/leaderboard", "/teamstats"]
@@ -50,7 +51,8 @@ def manifest() -> dict:
 
 @pytest.fixture(scope="module")
 def registered() -> Registrations:
-    door = SlackDoor(center=None, engine=None, client=WebClient(token="xoxb-unused"), worker=None)
+    door = SlackDoor(center=None, engine=None, slack=open_slack(SlackSettings(bot_token="xoxb-unused"), None),
+                     platforms=Platforms([]), worker=None)
     registrations = Registrations()
     door.register(registrations)
     return registrations

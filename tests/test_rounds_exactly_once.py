@@ -25,7 +25,8 @@ from sqlmodel import Session, select
 from bot.outbox import deliveries as outbox
 from bot.store.db import make_engine, upgrade
 from bot.outbox.fanout import fan_out
-from bot.rounds.run import morning_messages
+from bot.outbox.platforms import write
+from bot.rounds.morning import morning_notes
 from bot.store.models import Agent
 from conftest import PG_SERVER
 from factories import add_agent
@@ -201,12 +202,12 @@ def test_two_senders_at_once_on_postgresql_claim_each_delivery_once(postgres_wor
     on two threads, as two replicas retrying at the same moment."""
     world = postgres_world  # noqa: F811
     world.finds_chen_jing()
-    chat = world.chat()
-    chat.link()
+    platforms = world.platforms()
+    platforms.link(world.engine)
     with Session(world.engine) as session:
-        keys = outbox.enqueue_many(session=session, items=morning_messages(session, world.center, chat, MONDAY))
+        keys = write(session=session, platforms=platforms, notes=morning_notes(session, world.center, MONDAY))
     outcomes = []
-    senders = [threading.Thread(target=lambda: outcomes.append(fan_out(world.engine, chat.sender, keys)))
+    senders = [threading.Thread(target=lambda: outcomes.append(fan_out(world.engine, platforms, keys)))
                for _ in range(2)]
     for sender in senders:
         sender.start()

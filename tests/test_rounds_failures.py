@@ -6,7 +6,6 @@ blindly sent again. `kpibot jobs status` lists them, in both languages. The cent
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -15,11 +14,13 @@ from slack_sdk import WebClient
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from bot.rounds.run import morning
+from bot.rounds.morning import morning
 from bot.store.models import Delivery, JobRun
 from bot.outbox.deliveries import TIMED_OUT
-from bot.doors.slack.sender import SlackSender, outbox_client
-from rounds_world import DIES, TOKEN, kpibot, make_world, posts_per_key, transcript, world  # noqa: F401
+from bot.doors.slack.directory import Directory
+from bot.doors.slack.platform import SlackPlatform, outbox_client
+from bot.outbox.platforms import Platforms
+from rounds_world import CHANNEL, DIES, TOKEN, kpibot, make_world, posts_per_key, transcript, world  # noqa: F401
 
 from test_rounds_morning import MONDAY, ROUND, monday_transcript
 
@@ -204,7 +205,7 @@ def test_jobs_status_shows_deliveries_in_doubt_and_the_retry_settles_them(world,
     world.finds_chen_jing()
     world.standin.fail("morning:2026-11-23:A002", FATAL)
     report = morning(center=world.center, engine=world.engine, day=MONDAY,
-                     chat=world.dying_chat("morning:2026-11-23:A002", on_try=2))
+                     platforms=world.dying_platforms("morning:2026-11-23:A002", on_try=2))
     assert (sorted(report.outcome.sent), report.outcome.pending) == (sorted(set(ROUND) - {"morning:2026-11-23:A002"}), [])
     run_started_at(world, datetime(2026, 11, 23, 1, 0, 0, tzinfo=UTC))
     assert kpibot("jobs", "status") == (0, """\
@@ -229,10 +230,10 @@ def test_a_post_that_times_out_is_asked_about_and_not_sent_again(world):  # noqa
     and once the lease is over the retry finds it in the DM's history instead of sending it."""
     world.finds_chen_jing()
     world.standin.stick("chat.postMessage", after=0)
-    impatient = SlackSender(outbox_client(WebClient(token=TOKEN, base_url=world.standin.api_url, timeout=1)),
-                            world.engine)
-    report = morning(center=world.center, engine=world.engine, chat=replace(world.chat(), sender=impatient),
-                     day=MONDAY)
+    client = WebClient(token=TOKEN, base_url=world.standin.api_url, timeout=1)
+    impatient = SlackPlatform(client=outbox_client(client), directory=Directory(client), engine=world.engine,
+                              channel=CHANNEL)
+    report = morning(center=world.center, engine=world.engine, platforms=Platforms([impatient]), day=MONDAY)
     assert (sorted(report.outcome.in_doubt), report.outcome.sent, report.outcome.pending) == (sorted(ROUND), [], [])
     assert {key: status for key, (status, _, _) in world.deliveries().items()} == {key: "sending" for key in ROUND}
     world.standin.unstick("chat.postMessage")

@@ -20,7 +20,7 @@ from datetime import date
 import pytest
 from sqlmodel import Session
 
-from bot.rounds.run import month_end_round
+from bot.rounds.month_end import month_end_round
 from factories import add_day, add_entry
 from messages.charts import bar_chart
 from rounds_world import CHANNEL, DIES, call, dm, kpibot, post, posted, transcript, world  # noqa: F401
@@ -270,8 +270,8 @@ def test_the_level_review_in_chinese_uses_chinese_punctuation(third_quarter):
 def test_a_chart_whose_upload_was_interrupted_still_reaches_the_channel_once(november):
     """The process dies once the chart is claimed, before any of the upload reaches Slack. The retry
     after the lease must settle it: nothing arrived, so it is uploaded, once."""
-    dying = november.dying_chat(f"month-end:2026-11:#{CHANNEL}:chart")
-    month_end_round(center=november.center, engine=november.engine, chat=dying, month=Month.parse("2026-11"))
+    dying = november.dying_platforms(f"month-end:2026-11:#{CHANNEL}:chart")
+    month_end_round(center=november.center, engine=november.engine, platforms=dying, month=Month.parse("2026-11"))
     assert november.deliveries()[f"month-end:2026-11:#{CHANNEL}:chart"] == ("sending", 1, None)
     assert november.standin.of("files.getUploadURLExternal") == []
     november.after_the_lease()

@@ -38,7 +38,6 @@ from freezegun import freeze_time
 from slack_sdk import WebClient
 from sqlmodel import Session, select
 
-from bot.doors import cli
 from bot.config.calendars import work_calendar
 from bot.config.center import Center, open_center
 from bot.store.db import make_engine
@@ -46,9 +45,9 @@ from bot.store.models import Agent, DailyStat, Delivery, JobRun, StatsPull, utcn
 from bot.usecases.days import nudges
 from bot.outbox.deliveries import Message
 from bot.rounds.scheduler import Rounds, build_scheduler
-from bot.config.settings import Settings
-from bot.doors.slack.chat import slack_chat
-from bot.doors.slack.sender import METADATA_EVENT
+from bot.config.settings import Settings, SlackSettings, StatsSource
+from bot.doors.slack.platform import METADATA_EVENT
+from bot.doors.wiring import chat_platforms
 from factories import add_agent
 from files import write_csv
 from messages.formats import mrkdwn
@@ -93,13 +92,12 @@ def people(engine) -> None:
 
 
 def chat_settings(database_url: str, standin: SlackStandIn, **more) -> Settings:
-    return Settings(database_url=database_url, slack_bot_token="xoxb-test", slack_api_url=standin.api_url,
-                    slack_leaderboard_channel=CHANNEL, **more)
+    return Settings(database_url=database_url, **more, slack=SlackSettings(bot_token="xoxb-test", api_url=standin.api_url, leaderboard_channel=CHANNEL))
 
 
 @pytest.fixture
 def rounds(center, engine, database_url, standin, people) -> Rounds:
-    return Rounds(center, engine, slack_chat(chat_settings(database_url, standin), engine))
+    return Rounds(center, engine, chat_platforms(chat_settings(database_url, standin), engine))
 
 
 @pytest.fixture
@@ -107,7 +105,7 @@ def new_york(policy, database_url, engine, standin, people) -> Rounds:
     """The same people in a center in New York, on the US calendar (daylight saving)."""
     ny = replace(policy, timezone="America/New_York", calendar="US")
     center = Center(Settings(database_url=database_url), ny, work_calendar(ny), NEW_YORK)
-    return Rounds(center, engine, slack_chat(chat_settings(database_url, standin), engine))
+    return Rounds(center, engine, chat_platforms(chat_settings(database_url, standin), engine))
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -201,7 +199,7 @@ def test_two_replicas_started_at_the_same_moment_send_the_round_once(rounds, cen
                                                                      standin):
     """Two processes: each its own engine, chat and scheduler, one database."""
     other = make_engine(database_url)
-    replica = Rounds(center, other, slack_chat(chat_settings(database_url, standin), other))
+    replica = Rounds(center, other, chat_platforms(chat_settings(database_url, standin), other))
     with freeze_time("2026-11-23 09:40:00+08:00", tick=True), ExitStack() as stack:
         stack.callback(other.dispose)
         first, second = Running(rounds), Running(replica)
@@ -489,9 +487,9 @@ def test_a_late_start_pulls_the_stats_before_the_catch_up_round(center, engine, 
     exports.mkdir()
     write_csv(exports / "2026-11-20.csv", [["日期", "工号", "通话次数", "通话时长"], ["2026-11-20", "A001", "62", "151.5"],
                                            ["2026-11-20", "A002", "40", "95"]])
-    settings = chat_settings(database_url, standin, stats_source=str(exports))
+    settings = chat_settings(database_url, standin, stats=StatsSource(str(exports)))
     sourced = open_center(settings)
-    with freeze_time("2026-11-23 09:40:00+08:00", tick=True), Running(cli._rounds(sourced, engine)) as scheduler:
+    with freeze_time("2026-11-23 09:40:00+08:00", tick=True), Running(Rounds(sourced, engine, chat_platforms(settings, engine))) as scheduler:
         scheduler.finished("catch-up")
 
     with Session(engine) as session:
@@ -508,11 +506,11 @@ def test_a_late_start_pulls_the_stats_before_the_catch_up_round(center, engine, 
 
 def test_the_commands_scheduler_has_morning_month_end_retry_and_catch_up(database_url, engine, standin):
     center = open_center(chat_settings(database_url, standin))
-    rounds = cli._rounds(center, engine)
+    rounds = Rounds(center, engine, chat_platforms(center.settings, engine))
     scheduler = build_scheduler(rounds, blocking=True)
 
     assert isinstance(scheduler, BlockingScheduler)
-    assert rounds.pull is None
+    assert not rounds.pulls
     assert [(j.id, j.func) for j in scheduler.get_jobs()] == [
         ("morning", rounds.tick), ("month-end", rounds.tick), ("retry", rounds.retry), ("catch-up", rounds.catch_up)]
     assert scheduler.get_job("retry").trigger.interval == timedelta(minutes=5)
@@ -523,8 +521,8 @@ def test_with_a_stats_source_the_scheduler_also_pulls_at_half_past_eight(databas
     exports = tmp_path / "exports"
     exports.mkdir()
     write_csv(exports / "2026-11-20.csv", [["date", "employee_id", "calls", "talk_minutes"]])
-    center = open_center(chat_settings(database_url, standin, stats_source=str(exports)))
-    scheduler = build_scheduler(cli._rounds(center, engine), blocking=True)
+    center = open_center(chat_settings(database_url, standin, stats=StatsSource(str(exports))))
+    scheduler = build_scheduler(Rounds(center, engine, chat_platforms(center.settings, engine)), blocking=True)
 
     assert [j.id for j in scheduler.get_jobs()] == ["morning", "month-end", "pull", "retry", "catch-up"]
     pull = scheduler.get_job("pull")
@@ -606,7 +604,7 @@ def test_kpibot_scheduler_starts_its_jobs_and_stops_on_ctrl_c_or_sigterm(environ
     assert process.interrupt(signum) == 0
     added = [m for m in process.logged("apscheduler.scheduler") if m.startswith("Added job")]
     assert added == ['Added job "Rounds.tick" to job store "default"', 'Added job "Rounds.tick" to job store "default"',
-                     'Added job "_rounds.<locals>.<lambda>" to job store "default"',
+                     'Added job "Rounds.pull" to job store "default"',
                      'Added job "Rounds.retry" to job store "default"', 'Added job "Rounds.catch_up" to job store "default"']
 
 

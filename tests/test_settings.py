@@ -13,7 +13,7 @@ def test_defaults_are_the_contracts():
     settings = load_settings({}, env_file="/nonexistent")
     assert settings == Settings()
     assert (settings.database_url, settings.locale, settings.port) == ("sqlite:///kpibot.db", "en", 3000)
-    assert settings.slack_api_url == "https://slack.com/api/"
+    assert settings.slack.api_url == "https://slack.com/api/"
 
 
 def test_the_environment_wins_over_the_env_file(tmp_path):

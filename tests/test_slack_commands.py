@@ -27,8 +27,8 @@ from sqlmodel import select
 
 import scenario
 from bot.store.models import Agent, DailyStat, Delivery, LedgerEntry, Team
-from bot.doors.serve import build_bot
-from bot.config.settings import Settings
+from bot.doors.wiring import build_bot
+from bot.config.settings import Settings, SlackSettings
 from factories import add_agent
 from slack_fixtures import Running, serve_in_background
 from slack_requests import SECRET, SlackRequests
@@ -72,8 +72,7 @@ class SentRequests(SlackRequests):
 @pytest.fixture
 def slack(database_url):
     standin = QuickStandIn()
-    settings = Settings(database_url=database_url, slack_bot_token="xoxb-test-token",
-                        slack_signing_secret=SECRET, slack_api_url=standin.api_url)
+    settings = Settings(database_url=database_url, slack=SlackSettings(bot_token="xoxb-test-token", signing_secret=SECRET, api_url=standin.api_url))
     bot = build_bot(settings, host="127.0.0.1", port=0)
     serve_in_background(bot)
     yield Running(bot, standin, SentRequests(f"http://127.0.0.1:{bot.port}/slack/events", standin))

@@ -32,8 +32,8 @@ from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from bot.store.models import Agent, LedgerEntry
-from bot.doors.serve import build_bot
-from bot.config.settings import Settings
+from bot.doors.wiring import build_bot
+from bot.config.settings import Settings, SlackSettings
 from factories import add_agent
 from slack_fixtures import serve_in_background
 from slack_requests import SECRET, SlackRequests
@@ -150,8 +150,7 @@ def lead_bot(tmp_path_factory, _migrated_sqlite):
     path = tmp_path_factory.mktemp("fuzz") / "kpibot.db"
     shutil.copy(_migrated_sqlite, path)
     standin = SlackStandIn()
-    bot = build_bot(Settings(database_url=f"sqlite:///{path}", slack_bot_token="xoxb-test-token",
-                             slack_signing_secret=SECRET, slack_api_url=standin.api_url), host="127.0.0.1", port=0)
+    bot = build_bot(Settings(database_url=f"sqlite:///{path}", slack=SlackSettings(bot_token="xoxb-test-token", signing_secret=SECRET, api_url=standin.api_url)), host="127.0.0.1", port=0)
     with Session(bot.engine) as session:
         add_agent(session, "L01", name="Xu Chen", role="lead", slack_user_id="U100")
         add_agent(session, "A001", name="Wang Fang", slack_user_id="U001")

@@ -22,8 +22,8 @@ import scenario
 from bot.doors.cli import main
 from bot.store.db import make_engine, upgrade
 from bot.store.models import Agent, LedgerEntry
-from bot.doors.serve import build_bot
-from bot.config.settings import Settings
+from bot.doors.wiring import build_bot
+from bot.config.settings import Settings, SlackSettings
 from conftest import PG_SERVER
 from slack_fixtures import Running, serve_in_background, slack  # noqa: F401
 from slack_requests import SECRET, SlackRequests
@@ -65,8 +65,7 @@ def signed(tmp_path_factory, _migrated_sqlite):
     path = tmp_path_factory.mktemp("signatures") / "kpibot.db"
     shutil.copy(_migrated_sqlite, path)
     standin = SlackStandIn()
-    bot = build_bot(Settings(database_url=f"sqlite:///{path}", slack_bot_token="xoxb-test-token",
-                             slack_signing_secret=SECRET, slack_api_url=standin.api_url), host="127.0.0.1", port=0)
+    bot = build_bot(Settings(database_url=f"sqlite:///{path}", slack=SlackSettings(bot_token="xoxb-test-token", signing_secret=SECRET, api_url=standin.api_url)), host="127.0.0.1", port=0)
     with Session(bot.engine) as session:
         with_lead(session)
     serve_in_background(bot)
@@ -202,8 +201,7 @@ def test_healthz_answers_503_once_the_database_is_gone(pg_url):
     upgrade(migrator)
     migrator.dispose()
     standin = SlackStandIn()
-    bot = build_bot(Settings(database_url=url, slack_bot_token="xoxb-test-token", slack_signing_secret=SECRET,
-                             slack_api_url=standin.api_url), host="127.0.0.1", port=0)
+    bot = build_bot(Settings(database_url=url, slack=SlackSettings(bot_token="xoxb-test-token", signing_secret=SECRET, api_url=standin.api_url)), host="127.0.0.1", port=0)
     serve_in_background(bot)
     try:
         healthz = f"http://127.0.0.1:{bot.port}/healthz"

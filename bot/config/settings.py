@@ -1,11 +1,18 @@
-"""Settings: read once from the environment (and a .env file) at the entry point, then passed down."""
+"""Settings: read once from the environment (and a .env file) at the entry point, then passed down.
+
+They come in groups, one per door or concern, each reading its own variables and checking
+them: the core (database, policy, time zone, language, port), the stats source, Slack and
+WeCom. A bad value stops kpibot with one line naming the variable and the fix.
+"""
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -13,9 +20,91 @@ from dotenv import dotenv_values
 from scoring.policy import LOCALES
 from scoring.problems import Problem
 
+CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
+
 
 class SettingsError(Problem):
     """A bad or missing setting: `code` says what is wrong, the fields name the variable."""
+
+
+def _read(cls, values: Mapping[str, str]):
+    """An instance of the settings group `cls` from the variables it names that are set."""
+    return cls(**{name: values[variable] for variable, name in cls.VARIABLES.items() if variable in values})
+
+
+@dataclass(frozen=True)
+class StatsSource:
+    """Where the stats pull reads: a folder of exports, or an http(s) URL with {date}."""
+
+    source: str | None = None
+    format: str = "daily"
+    VARIABLES: ClassVar[dict[str, str]] = {"KPIBOT_STATS_SOURCE": "source", "KPIBOT_STATS_FORMAT": "format"}
+
+    def check(self) -> None:
+        if self.format not in ("daily", "cdr"):
+            raise SettingsError("settings.bad_stats_format", variable="KPIBOT_STATS_FORMAT", value=self.format)
+        if self.source and not self.is_url and not Path(self.source).is_dir():
+            raise SettingsError("settings.bad_stats_source", variable="KPIBOT_STATS_SOURCE", value=self.source)
+
+    @property
+    def is_url(self) -> bool:
+        return bool(self.source) and self.source.startswith(("http://", "https://"))
+
+
+@dataclass(frozen=True)
+class SlackSettings:
+    bot_token: str | None = None
+    signing_secret: str | None = None
+    app_token: str | None = None  # Socket Mode instead of HTTP
+    api_url: str = "https://slack.com/api/"
+    leaderboard_channel: str | None = None
+    VARIABLES: ClassVar[dict[str, str]] = {
+        "SLACK_BOT_TOKEN": "bot_token", "SLACK_SIGNING_SECRET": "signing_secret", "SLACK_APP_TOKEN": "app_token",
+        "SLACK_API_URL": "api_url", "SLACK_LEADERBOARD_CHANNEL": "leaderboard_channel",
+    }
+
+    @property
+    def is_set_up(self) -> bool:
+        """Slack is used once its bot token is set."""
+        return self.bot_token is not None
+
+    def check(self) -> None:
+        """What is set is well-formed: tokens of the right kind, a channel ID, an http(s) URL."""
+        if self.bot_token is not None and not self.bot_token.startswith("xoxb-"):
+            raise SettingsError("settings.not_bot_token", variable="SLACK_BOT_TOKEN", value=self.bot_token[:5] + "…")
+        if self.app_token is not None and not self.app_token.startswith("xapp-"):
+            raise SettingsError("settings.not_app_token", variable="SLACK_APP_TOKEN", value=self.app_token[:5] + "…")
+        if not self.api_url.startswith(("http://", "https://")):
+            raise SettingsError("settings.bad_api_url", variable="SLACK_API_URL", value=self.api_url)
+        if self.leaderboard_channel is not None and not CHANNEL_ID.match(self.leaderboard_channel):
+            raise SettingsError("settings.not_channel_id", variable="SLACK_LEADERBOARD_CHANNEL",
+                                value=self.leaderboard_channel)
+
+    def check_serving(self) -> None:
+        """Serving Slack needs a bot token, and a signing secret (HTTP) or an app token (Socket Mode)."""
+        if not self.is_set_up:
+            raise SettingsError("settings.slack_token_missing", variable="SLACK_BOT_TOKEN")
+        if self.app_token is None and self.signing_secret is None:
+            raise SettingsError("settings.signing_secret_missing", variable="SLACK_SIGNING_SECRET")
+
+
+@dataclass(frozen=True)
+class WecomSettings:
+    corp_id: str | None = None
+    agent_id: str | None = None
+    secret: str | None = None
+    token: str | None = None
+    aes_key: str | None = None
+    api_url: str = "https://qyapi.weixin.qq.com/cgi-bin/"
+    webhook_url: str | None = None
+    VARIABLES: ClassVar[dict[str, str]] = {
+        "WECOM_CORP_ID": "corp_id", "WECOM_AGENT_ID": "agent_id", "WECOM_SECRET": "secret",
+        "WECOM_TOKEN": "token", "WECOM_AES_KEY": "aes_key", "WECOM_API_URL": "api_url",
+        "WECOM_WEBHOOK_URL": "webhook_url",
+    }
+
+    def check(self) -> None:
+        """Nothing uses WeCom yet: its settings are read and kept as they are."""
 
 
 @dataclass(frozen=True)
@@ -24,48 +113,31 @@ class Settings:
     policy_path: str | None = None
     timezone: str | None = None  # None: the policy's time zone
     locale: str = "en"
-    slack_bot_token: str | None = None
-    slack_signing_secret: str | None = None
-    slack_app_token: str | None = None
-    slack_api_url: str = "https://slack.com/api/"
-    slack_leaderboard_channel: str | None = None
     port: int = 3000
-    wecom_corp_id: str | None = None
-    wecom_agent_id: str | None = None
-    wecom_secret: str | None = None
-    wecom_token: str | None = None
-    wecom_aes_key: str | None = None
-    wecom_api_url: str = "https://qyapi.weixin.qq.com/cgi-bin/"
-    wecom_webhook_url: str | None = None
-    stats_source: str | None = None  # a folder of exports, or an http(s) URL with {date}
-    stats_format: str = "daily"
+    stats: StatsSource = field(default_factory=StatsSource)
+    slack: SlackSettings = field(default_factory=SlackSettings)
+    wecom: WecomSettings = field(default_factory=WecomSettings)
+    VARIABLES: ClassVar[dict[str, str]] = {
+        "DATABASE_URL": "database_url", "KPIBOT_POLICY": "policy_path", "KPIBOT_TZ": "timezone",
+        "KPIBOT_LOCALE": "locale", "PORT": "port",
+    }
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
 
-
-_VARIABLES = {
-    "DATABASE_URL": "database_url",
-    "KPIBOT_POLICY": "policy_path",
-    "KPIBOT_TZ": "timezone",
-    "KPIBOT_LOCALE": "locale",
-    "SLACK_BOT_TOKEN": "slack_bot_token",
-    "SLACK_SIGNING_SECRET": "slack_signing_secret",
-    "SLACK_APP_TOKEN": "slack_app_token",
-    "SLACK_API_URL": "slack_api_url",
-    "SLACK_LEADERBOARD_CHANNEL": "slack_leaderboard_channel",
-    "PORT": "port",
-    "WECOM_CORP_ID": "wecom_corp_id",
-    "WECOM_AGENT_ID": "wecom_agent_id",
-    "WECOM_SECRET": "wecom_secret",
-    "WECOM_TOKEN": "wecom_token",
-    "WECOM_AES_KEY": "wecom_aes_key",
-    "WECOM_API_URL": "wecom_api_url",
-    "WECOM_WEBHOOK_URL": "wecom_webhook_url",
-    "KPIBOT_STATS_SOURCE": "stats_source",
-    "KPIBOT_STATS_FORMAT": "stats_format",
-}
+    def check(self) -> None:
+        """The core settings, then each group's."""
+        if self.locale not in LOCALES:
+            raise SettingsError("settings.bad_locale", variable="KPIBOT_LOCALE", value=self.locale)
+        if self.timezone is not None:
+            check_timezone(self.timezone, "KPIBOT_TZ")
+        if "://" not in self.database_url:
+            raise SettingsError("settings.bad_url", variable="DATABASE_URL", value=self.database_url)
+        if self.policy_path is not None and not Path(self.policy_path).is_file():
+            raise SettingsError("settings.no_policy_file", variable="KPIBOT_POLICY", value=self.policy_path)
+        for group in (self.stats, self.slack, self.wecom):
+            group.check()
 
 
 def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path = ".env") -> Settings:
@@ -73,12 +145,13 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
     values = {k: v for k, v in dotenv_values(env_file).items() if v is not None} \
         if Path(env_file).is_file() else {}
     values.update(os.environ if environ is None else environ)
-    given = {field: values[var].strip() for var, field in _VARIABLES.items()
-             if values.get(var, "").strip()}
-    if "port" in given:
-        given["port"] = _port(given["port"])
-    settings = Settings(**given)
-    _check(settings)
+    given = {k: v.strip() for k, v in values.items() if v.strip()}
+    core = {name: given[variable] for variable, name in Settings.VARIABLES.items() if variable in given}
+    if "port" in core:
+        core["port"] = _port(core["port"])
+    settings = Settings(**core, stats=_read(StatsSource, given), slack=_read(SlackSettings, given),
+                        wecom=_read(WecomSettings, given))
+    settings.check()
     return settings
 
 
@@ -86,38 +159,6 @@ def _port(text: str) -> int:
     if not text.isdigit() or not 0 < int(text) < 65536:
         raise SettingsError("settings.bad_port", variable="PORT", value=text)
     return int(text)
-
-
-def _check(settings: Settings) -> None:
-    if settings.locale not in LOCALES:
-        raise SettingsError("settings.bad_locale", variable="KPIBOT_LOCALE", value=settings.locale)
-    if settings.timezone is not None:
-        check_timezone(settings.timezone, "KPIBOT_TZ")
-    if "://" not in settings.database_url:
-        raise SettingsError("settings.bad_url", variable="DATABASE_URL", value=settings.database_url)
-    if settings.stats_format not in ("daily", "cdr"):
-        raise SettingsError("settings.bad_stats_format", variable="KPIBOT_STATS_FORMAT", value=settings.stats_format)
-    source = settings.stats_source
-    if source and not source.startswith(("http://", "https://")) and not Path(source).is_dir():
-        raise SettingsError("settings.bad_stats_source", variable="KPIBOT_STATS_SOURCE", value=source)
-    if settings.policy_path is not None and not Path(settings.policy_path).is_file():
-        raise SettingsError("settings.no_policy_file", variable="KPIBOT_POLICY",
-                            value=settings.policy_path)
-
-
-def check_slack(settings: Settings) -> None:
-    """kpibot serve on Slack: a bot token, and a signing secret (HTTP) or an app token (Socket Mode)."""
-    token, app_token = settings.slack_bot_token, settings.slack_app_token
-    if not token:
-        raise SettingsError("settings.slack_token_missing", variable="SLACK_BOT_TOKEN")
-    if not token.startswith("xoxb-"):
-        raise SettingsError("settings.not_bot_token", variable="SLACK_BOT_TOKEN", value=token[:5] + "…")
-    if app_token and not app_token.startswith("xapp-"):
-        raise SettingsError("settings.not_app_token", variable="SLACK_APP_TOKEN", value=app_token[:5] + "…")
-    if not app_token and not settings.slack_signing_secret:
-        raise SettingsError("settings.signing_secret_missing", variable="SLACK_SIGNING_SECRET")
-    if not settings.slack_api_url.startswith(("http://", "https://")):
-        raise SettingsError("settings.bad_api_url", variable="SLACK_API_URL", value=settings.slack_api_url)
 
 
 def check_timezone(name: str, where: str) -> ZoneInfo:

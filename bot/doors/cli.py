@@ -14,27 +14,26 @@ from datetime import date
 from fractions import Fraction
 from pathlib import Path
 
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
-from bot.store import queries
-from bot.config.center import Center, open_center
-from bot.usecases.requests import parse_period
-from bot.store.db import SchemaError, ensure_schema, make_engine, shown_url, upgrade
-from bot.doors.demo import build_demo
-from bot.rounds.run import month_end_round, morning
-from bot.sources.stats import ImportRejected, ImportReport, Progress, import_stats
-from bot.usecases.days import nudges, team_digests
-from bot.sources.pull import pull
-from bot.rounds.scheduler import Rounds, build_scheduler
-from bot.sources.roster import import_roster
-from bot.doors.serve import build_bot
+from bot.config.center import Center
 from bot.config.settings import Settings, load_settings
-from bot.doors.slack.chat import slack_chat
+from bot.doors.demo import build_demo
+from bot.doors.wiring import build_bot, open_world, round_platforms
+from bot.rounds.month_end import month_end_round
+from bot.rounds.morning import morning
+from bot.rounds.scheduler import Rounds, build_scheduler
 from bot.rounds.status import jobs_status
-from bot.usecases.standings import month_standings
+from bot.sources.pull import pull
+from bot.sources.roster import import_roster
+from bot.sources.stats import ImportRejected, ImportReport, Progress, import_stats
+from bot.store import queries
+from bot.store.db import SchemaError, make_engine, shown_url, upgrade
+from bot.usecases.days import nudges, team_digests
 from bot.usecases.mystats import NoQuotaError, stats_view
+from bot.usecases.requests import parse_period
+from bot.usecases.standings import month_standings
 from messages.formats import bar
 from messages.render import describe, render, text
 from scoring.calendar import Month
@@ -132,7 +131,7 @@ def db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def roster_import_command(args: argparse.Namespace, settings: Settings) -> int:
-    center, engine = _open(settings)
+    center, engine = open_world(settings)
     with Session(engine) as session:
         report = import_roster(session=session, center=center, path=args.file,
                                progress=_progress_bar(args.file, settings.locale))
@@ -140,7 +139,7 @@ def roster_import_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def stats_import_command(args: argparse.Namespace, settings: Settings) -> int:
-    center, engine = _open(settings)
+    center, engine = open_world(settings)
     with Session(engine) as session:
         report = import_stats(session=session, center=center, path=args.file, fmt=args.format,
                               today=center.today(), progress=_progress_bar(args.file, settings.locale))
@@ -149,7 +148,7 @@ def stats_import_command(args: argparse.Namespace, settings: Settings) -> int:
 
 def stats_show(args: argparse.Namespace, settings: Settings) -> int:
     """What /mystats shows, for the same words: a day (default today), yesterday, or a month."""
-    center, engine = _open(settings)
+    center, engine = open_world(settings)
     today = center.today()
     period = parse_period(args.date or "", today)
     with Session(engine) as session:
@@ -171,7 +170,7 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     _log_to_terminal()
     _stop_on_sigterm()
     bot = build_bot(settings)
-    scheduler = None if args.no_scheduler else build_scheduler(_rounds(bot.center, bot.engine))
+    scheduler = None if args.no_scheduler else build_scheduler(Rounds(bot.center, bot.engine, bot.platforms))
     try:
         if scheduler is not None:
             scheduler.start()
@@ -188,34 +187,35 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
 def scheduler_command(args: argparse.Namespace, settings: Settings) -> int:
     _log_to_terminal()
     _stop_on_sigterm()
-    center, engine = _open(settings)
+    center, engine = open_world(settings)
     try:
-        build_scheduler(_rounds(center, engine), blocking=True).start()
+        build_scheduler(Rounds(center, engine, round_platforms(settings, engine)), blocking=True).start()
     except KeyboardInterrupt:
         pass
     return 0
 
 
 def morning_command(args: argparse.Namespace, settings: Settings) -> int:
-    center, engine = _open(settings)
+    center, engine = open_world(settings)
     day = _date(args.date) or center.today()
-    report = morning(center=center, engine=engine, chat=slack_chat(settings, engine), day=day, force=args.force)
+    report = morning(center=center, engine=engine, platforms=round_platforms(settings, engine), day=day,
+                     force=args.force)
     print(render("round_report", settings.locale, r=report), end="")
     return 0
 
 
 def month_end_command(args: argparse.Namespace, settings: Settings) -> int:
-    center, engine = _open(settings)
+    center, engine = open_world(settings)
     month = _month(args.month) or Month.of(center.today()).previous()
-    chat = slack_chat(settings, engine)
-    report = month_end_round(center=center, engine=engine, chat=chat, month=month)
-    print(render("round_report", settings.locale, r=report, no_channel=chat.channel is None), end="")
+    platforms = round_platforms(settings, engine)
+    report = month_end_round(center=center, engine=engine, platforms=platforms, month=month)
+    print(render("round_report", settings.locale, r=report, unset=platforms.unset_channels()), end="")
     return 0
 
 
 def pull_command(args: argparse.Namespace, settings: Settings) -> int:
-    center, engine = _open(settings)
-    if not settings.stats_source:
+    center, engine = open_world(settings)
+    if not settings.stats.source:
         raise Problem("settings.no_stats_source", variable="KPIBOT_STATS_SOURCE")
     pulled = pull(center=center, engine=engine, today=center.today())
     print(render("pull_report", settings.locale, pulled=pulled), end="")
@@ -223,16 +223,10 @@ def pull_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def status_command(args: argparse.Namespace, settings: Settings) -> int:
-    center, engine = _open(settings)
+    center, engine = open_world(settings)
     with Session(engine) as session:
         print(render("jobs_status", settings.locale, s=jobs_status(session=session)), end="")
     return 0
-
-
-def _rounds(center: Center, engine: Engine) -> Rounds:
-    pull_now = (lambda: pull(center=center, engine=engine, today=center.today())) \
-        if center.settings.stats_source else None
-    return Rounds(center, engine, slack_chat(center.settings, engine), pull_now)
 
 
 def _stop_on_sigterm() -> None:
@@ -255,7 +249,7 @@ def demo_command(args: argparse.Namespace, settings: Settings) -> int:
     for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         leftover.unlink(missing_ok=True)
     settings = replace(settings, database_url=f"sqlite:///{path}")
-    center, engine = _open(settings)
+    center, engine = open_world(settings)
     day = _date(args.date) or _last_working_day(center, center.today())
     locale = settings.locale
     with Session(engine) as session:
@@ -278,20 +272,12 @@ def demo_command(args: argparse.Namespace, settings: Settings) -> int:
                                     through=last_month.last)
         _section(text(locale, "demo.board"))
         print(render("leaderboard", locale, b=standings,
-                     places=standings.places[:center.policy.leaderboard_places]), end="")
+                     places=standings.top), end="")
         print("\n" + text(locale, "demo.next", path=path, employee_id=nudge.agent.employee_id))
     return 0
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-def _open(settings: Settings) -> tuple[Center, Engine]:
-    """The center and a database whose schema is current (SQLite upgrades itself)."""
-    center = open_center(settings)
-    engine = make_engine(settings.database_url)
-    ensure_schema(engine)
-    return center, engine
 
 
 def _date(value: str | None) -> date | None:

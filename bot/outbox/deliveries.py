@@ -1,11 +1,12 @@
 """Messages to people go out through the outbox: each has a unique key, is written down first,
 and is claimed in the database before it is sent, so it goes out once whatever the restarts,
-retries or replicas.
+retries or replicas. Each delivery names the platform it goes out on, and only a process that
+has that platform set up claims it.
 
 A delivery is pending, then sending (claimed), then sent; a send that fails for a while goes
 back to pending for the next try, one that can never succeed (or failed too often) becomes
 failed. A delivery left "sending" by a crash, or by a send that timed out (the platform may have
-taken it), is in doubt: the platform is asked whether it arrived (`settle_in_doubt`), and it is
+taken it), is in doubt: its platform is asked whether it arrived (`settle_in_doubt`), and it is
 sent again only when it did not. A message good only until a time (a morning's nudge) is not
 sent after it (`expire`).
 """
@@ -17,7 +18,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, or_, update
 from sqlalchemy.engine import Engine
@@ -26,6 +27,9 @@ from sqlmodel import Session, select
 
 from bot.outbox import runner
 from bot.store.models import Delivery, utcnow
+
+if TYPE_CHECKING:
+    from bot.outbox.platforms import Platforms
 
 log = logging.getLogger("kpibot.outbox")
 PENDING, SENDING, SENT, FAILED, SKIPPED = "pending", "sending", "sent", "failed", "skipped"
@@ -43,22 +47,24 @@ class Attachment:
 
 @dataclass(frozen=True)
 class Message:
-    text: str  # plain text: the notification line, the fallback, the whole of it outside Slack
-    blocks: list[dict[str, Any]] | None = None
+    """A message as its platform will send it."""
+
+    text: str  # plain text: the notification line, the fallback, the whole of it on a plain platform
+    layout: Any = None  # the platform's own richer form of it (Slack: Block Kit blocks), if any
     file: Attachment | None = None  # uploaded with `text` as its comment
     until: datetime | None = None  # not worth sending after this (aware)
 
     def to_json(self) -> str:
         file = {"name": self.file.name, "data": base64.b64encode(self.file.data).decode()} if self.file else None
         until = self.until.isoformat() if self.until else None
-        return json.dumps({"text": self.text, "blocks": self.blocks, "file": file, "until": until},
+        return json.dumps({"text": self.text, "layout": self.layout, "file": file, "until": until},
                           ensure_ascii=False)
 
     @classmethod
     def from_json(cls, payload: str) -> Message:
         data = json.loads(payload)
         file, until = data.get("file"), data.get("until")
-        return cls(data["text"], data.get("blocks"),
+        return cls(data["text"], data.get("layout", data.get("blocks")),  # "blocks" before 0006
                    Attachment(file["name"], base64.b64decode(file["data"])) if file else None,
                    datetime.fromisoformat(until) if until else None)
 
@@ -74,16 +80,6 @@ class SendFailed(Exception):
 
 class Undeliverable(Exception):
     """Will never succeed as it is (no such user or channel, no chat identity)."""
-
-
-class Sender(Protocol):
-    def send(self, key: str, recipient: str, message: Message) -> None:
-        """Send or raise SendFailed / Undeliverable."""
-
-
-class Verifier(Protocol):
-    def was_sent(self, delivery: Delivery) -> bool | None:
-        """Did the platform receive this delivery? None when it cannot tell."""
 
 
 @dataclass(frozen=True)
@@ -106,11 +102,25 @@ class Outcome:
         getattr(self, attempt.status).append(attempt.key)
 
 
-def enqueue(*, session: Session, key: str, recipient: str, message: Message) -> bool:
-    """Write the delivery down; False when `key` is already there (queued or sent before)."""
+@dataclass(frozen=True)
+class Queued:
+    """A delivery to write down: its key, whom it is for, the platform it goes out on, the message."""
+
+    key: str
+    recipient: str  # an employee ID, or the platform's channel ("#C0123")
+    platform: str
+    message: Message
+
+    def row(self) -> dict[str, Any]:
+        return {"key": self.key, "recipient": self.recipient, "platform": self.platform,
+                "payload": self.message.to_json(), "status": PENDING, "attempts": 0, "created_at": utcnow()}
+
+
+def enqueue(*, session: Session, item: Queued) -> bool:
+    """Write the delivery down; False when its key is already there (queued or sent before)."""
     try:
         with session.begin_nested():
-            session.add(Delivery(key=key, recipient=recipient, platform="slack", payload=message.to_json()))
+            session.execute(insert(Delivery), [item.row()])
         session.commit()
         return True
     except IntegrityError:
@@ -118,32 +128,32 @@ def enqueue(*, session: Session, key: str, recipient: str, message: Message) -> 
         return False
 
 
-def enqueue_many(*, session: Session, items: list[tuple[str, str, Message]]) -> list[str]:
+def enqueue_many(*, session: Session, items: list[Queued]) -> list[str]:
     """Write down every delivery whose key is new; returns all the keys, in order."""
-    keys = [key for key, _, _ in items]
+    keys = [item.key for item in items]
     taken: set[str] = set()
     for start in range(0, len(keys), 500):
         taken |= set(session.exec(select(Delivery.key).where(Delivery.key.in_(keys[start:start + 500]))).all())
-    new = [{"key": k, "recipient": r, "platform": "slack", "payload": m.to_json(), "status": PENDING, "attempts": 0,
-            "created_at": utcnow()} for k, r, m in items if k not in taken]
+    new = [item.row() for item in items if item.key not in taken]
     try:
         if new:
             session.execute(insert(Delivery), new)
         session.commit()
     except IntegrityError:  # another process wrote some of them just now: one at a time, then
         session.rollback()
-        for key, recipient, message in items:
-            enqueue(session=session, key=key, recipient=recipient, message=message)
+        for item in items:
+            enqueue(session=session, item=item)
     return keys
 
 
-def attempt(engine: Engine, sender: Sender, key: str) -> Attempt:
-    """Claim delivery `key` and send it once; SKIPPED when it was not pending."""
-    delivery = _claim(engine, key)
+def attempt(engine: Engine, platforms: Platforms, key: str) -> Attempt:
+    """Claim delivery `key` and send it once on its platform; SKIPPED when it was not pending
+    (or waits for a platform this process does not have)."""
+    delivery = _claim(engine, key, platforms.names)
     if delivery is None:
         return Attempt(key, SKIPPED)
     try:
-        sender.send(key, delivery.recipient, Message.from_json(delivery.payload))
+        platforms.of(delivery.platform).send(key, delivery.recipient, Message.from_json(delivery.payload))
     except SendFailed as failed:
         if failed.unsure:  # left "sending": settle_in_doubt asks the platform once the lease is over
             _note_unsure(engine, key, failed.reason)
@@ -164,19 +174,20 @@ def attempt(engine: Engine, sender: Sender, key: str) -> Attempt:
     return Attempt(key, SENT)
 
 
-def deliver(engine: Engine, sender: Sender, keys: list[str]) -> Outcome:
+def deliver(engine: Engine, platforms: Platforms, keys: list[str]) -> Outcome:
     """Send each of `keys` once, one after the other (a 429 leaves it pending for later)."""
     outcome = Outcome()
     for key in keys:
-        outcome.add(attempt(engine, sender, key))
+        outcome.add(attempt(engine, platforms, key))
     return outcome
 
 
-def pending_keys(engine: Engine, prefixes: tuple[str, ...] = ("",)) -> list[str]:
-    """Deliveries waiting to be sent whose key starts with one of `prefixes`, oldest first."""
+def pending_keys(engine: Engine, platforms: Platforms, prefixes: tuple[str, ...] = ("",)) -> list[str]:
+    """Deliveries waiting to go out on `platforms` whose key starts with one of `prefixes`, oldest first."""
     with Session(engine) as session:
         return list(session.exec(select(Delivery.key).where(
-            Delivery.status == PENDING, or_(*(Delivery.key.startswith(p) for p in prefixes)))
+            Delivery.status == PENDING, Delivery.platform.in_(platforms.names),
+            or_(*(Delivery.key.startswith(p) for p in prefixes)))
             .order_by(Delivery.id)).all())
 
 
@@ -196,16 +207,17 @@ def _is_past(until: datetime | None, now: datetime) -> bool:
     return until is not None and now > until
 
 
-def settle_in_doubt(engine: Engine, verifier: Verifier, older_than: timedelta) -> Outcome:
+def settle_in_doubt(engine: Engine, platforms: Platforms, older_than: timedelta) -> Outcome:
     """Deliveries claimed and never finished because their sender died (its process on this
-    machine is gone, or the claim is older than `older_than`): sent when the platform has them,
+    machine is gone, or the claim is older than `older_than`): sent when their platform has them,
     pending again when it does not."""
     outcome = Outcome()
     with Session(engine) as session:
-        sending = session.exec(select(Delivery).where(Delivery.status == SENDING)).all()
+        sending = session.exec(select(Delivery).where(Delivery.status == SENDING,
+                                                      Delivery.platform.in_(platforms.names))).all()
     stuck = [d for d in sending if runner.is_gone(d.claimed_by) or d.claimed_at < utcnow() - older_than]
     for delivery in stuck:
-        arrived = verifier.was_sent(delivery)
+        arrived = platforms.of(delivery.platform).was_sent(delivery)
         if arrived is None:
             outcome.skipped.append(delivery.key)
             continue
@@ -214,11 +226,13 @@ def settle_in_doubt(engine: Engine, verifier: Verifier, older_than: timedelta) -
     return outcome
 
 
-def _claim(engine: Engine, key: str) -> Delivery | None:
-    """Take pending delivery `key`: one UPDATE decides between processes, only one sees a row change."""
+def _claim(engine: Engine, key: str, platforms: tuple[str, ...]) -> Delivery | None:
+    """Take pending delivery `key` if it goes out on one of `platforms`: one UPDATE decides
+    between processes, only one sees a row change."""
     with Session(engine) as session:
         claimed = session.execute(
-            update(Delivery).where(Delivery.key == key, Delivery.status == PENDING)
+            update(Delivery).where(Delivery.key == key, Delivery.status == PENDING,
+                                   Delivery.platform.in_(platforms))
             .values(status=SENDING, claimed_at=utcnow(), claimed_by=runner.me(), attempts=Delivery.attempts + 1)
         ).rowcount
         session.commit()

@@ -14,7 +14,8 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 
-from bot.outbox.deliveries import PENDING, SENT, Outcome, Sender, attempt
+from bot.outbox.deliveries import PENDING, SENT, Outcome, attempt
+from bot.outbox.platforms import Platforms
 
 
 class Pace:
@@ -48,7 +49,7 @@ class Pace:
             self._paused_until = max(self._paused_until, self.clock() + retry_after)
 
 
-def fan_out(engine: Engine, sender: Sender, keys: list[str], *, threads: int = 8, pace: Pace | None = None,
+def fan_out(engine: Engine, platforms: Platforms, keys: list[str], *, threads: int = 8, pace: Pace | None = None,
             tries: int = 3, backoff: float = 0.5, heartbeat: Callable[[], None] | None = None) -> Outcome:
     """Deliver `keys` with `threads` senders; returns what was sent, left pending and failed."""
     pace = pace or Pace()
@@ -65,7 +66,7 @@ def fan_out(engine: Engine, sender: Sender, keys: list[str], *, threads: int = 8
     def _send(item: tuple) -> None:
         _, order, key, left = item
         pace.wait()
-        result = attempt(engine, sender, key)
+        result = attempt(engine, platforms, key)
         if result.status == PENDING and result.retry_after is not None:
             pace.limited(result.retry_after)
             queue.put((0.0, order, key, left))  # rate limits cost no try

@@ -18,10 +18,14 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 
-from bot.outbox import deliveries as outbox
 from bot.config.center import Center
+from bot.outbox import deliveries
 from bot.outbox.fanout import fan_out
-from bot.rounds.run import LEASE, Chat, RoundReport, month_end_round, morning, stale_runs
+from bot.outbox.platforms import Platforms
+from bot.rounds.month_end import month_end_round
+from bot.rounds.morning import morning
+from bot.rounds.run import LEASE, RoundReport, stale_runs
+from bot.sources.pull import Pulled, pull as pull_stats
 from bot.store.models import utcnow
 from scoring.calendar import Month
 from scoring.schedule import MONTH_END, MORNING, Due, due
@@ -33,12 +37,21 @@ RETRY_MINUTES = 5
 class Rounds:
     """What the triggers run."""
 
-    def __init__(self, center: Center, engine: Engine, chat: Chat, pull=None):
-        self.center, self.engine, self.chat, self.pull = center, engine, chat, pull
+    def __init__(self, center: Center, engine: Engine, platforms: Platforms):
+        self.center, self.engine, self.platforms = center, engine, platforms
+
+    @property
+    def pulls(self) -> bool:
+        """True when a stats source is set, so that the scheduler pulls from it."""
+        return bool(self.center.settings.stats.source)
+
+    def pull(self) -> list[Pulled]:
+        """Import what is new at the stats source."""
+        return pull_stats(center=self.center, engine=self.engine, today=self.center.today())
 
     def catch_up(self) -> list[RoundReport]:
         """At start: pull the stats (they may be late too), then run what is due."""
-        if self.pull is not None:
+        if self.pulls:
             self.pull()
         return self.tick()
 
@@ -49,25 +62,25 @@ class Rounds:
 
     def run(self, round_: Due, force: bool = False) -> RoundReport:
         if round_.job == MORNING:
-            report = morning(center=self.center, engine=self.engine, chat=self.chat,
+            report = morning(center=self.center, engine=self.engine, platforms=self.platforms,
                              day=date.fromisoformat(round_.period), force=force)
         else:
-            report = month_end_round(center=self.center, engine=self.engine, chat=self.chat,
+            report = month_end_round(center=self.center, engine=self.engine, platforms=self.platforms,
                                      month=Month.parse(round_.period))
         log.info("%s %s: %s", report.job, report.period, report.state)
         return report
 
     def retry(self) -> None:
         """Resume rounds whose runner died, settle deliveries in doubt, send what is pending."""
-        expired = outbox.expire(self.engine, utcnow())
+        expired = deliveries.expire(self.engine, utcnow())
         if expired:
             log.info("retry: %d messages no longer worth sending, not sent: %s", len(expired), ", ".join(expired[:5]))
         for run in stale_runs(self.engine):
             self.run(Due(run.job, run.period), force=True)
-        outbox.settle_in_doubt(self.engine, self.chat.sender, older_than=LEASE)
-        pending = outbox.pending_keys(self.engine)
+        deliveries.settle_in_doubt(self.engine, self.platforms, older_than=LEASE)
+        pending = deliveries.pending_keys(self.engine, self.platforms)
         if pending:
-            outcome = fan_out(self.engine, self.chat.sender, pending)
+            outcome = fan_out(self.engine, self.platforms, pending)
             log.info("retry: %d sent, %d pending, %d failed", len(outcome.sent), len(outcome.pending),
                      len(outcome.failed))
 
@@ -80,7 +93,7 @@ def build_scheduler(rounds: Rounds, blocking: bool = False) -> BaseScheduler:
     each = {"coalesce": True, "max_instances": 1, "misfire_grace_time": max(60, policy.catch_up_hours * 3600)}
     for job, at in ((MORNING, policy.morning_at), (MONTH_END, policy.month_end_at)):
         scheduler.add_job(rounds.tick, _daily(at, tz), id=job, **each)
-    if rounds.pull is not None:
+    if rounds.pulls:
         scheduler.add_job(rounds.pull, _daily(policy.pull_at, tz), id="pull", **each)
     scheduler.add_job(rounds.retry, IntervalTrigger(minutes=RETRY_MINUTES, timezone=tz), id="retry", **each)
     scheduler.add_job(rounds.catch_up, id="catch-up", **each)  # now: a round whose time passed a little ago

@@ -35,10 +35,11 @@ class Pulled:
 
 def pull(*, center: Center, engine: Engine, today: date) -> list[Pulled]:
     """Import every new or changed file from KPIBOT_STATS_SOURCE."""
-    source = center.settings.stats_source
+    stats = center.settings.stats
+    source = stats.source
     if not source:
         return []
-    if source.startswith(("http://", "https://")):
+    if stats.is_url:
         days = sorted({center.calendar.previous_working_day(today), today})
         pulled = [_pull_url(center, engine, source.replace("{date}", d.isoformat()), today) for d in days]
     else:
@@ -73,7 +74,7 @@ def _pull_file(center: Center, engine: Engine, path: Path, name: str, today: dat
             return Pulled(last, False)
         row = StatsPull(name=name[:300], sha256=digest)
         try:
-            report = import_stats(session=session, center=center, path=path, fmt=center.settings.stats_format,
+            report = import_stats(session=session, center=center, path=path, fmt=center.settings.stats.format,
                                   today=today)
             row.rows, row.added, row.updated = report.read, report.added, report.updated
         except ImportRejected as rejected:

@@ -38,9 +38,24 @@ def person(*, session: Session, agent: Agent) -> permissions.Person:
                               frozenset(led_team_ids(session=session, agent=agent)))
 
 
+def digest_readers(*, session: Session) -> list[Agent]:
+    """Who gets the morning digest (active leads), by employee ID."""
+    return _active_in(session, permissions.DIGEST_READERS)
+
+
+def review_readers(*, session: Session) -> list[Agent]:
+    """Who gets the month-end review list (active leads, managers and admins), by employee ID."""
+    return _active_in(session, permissions.REVIEW_READERS)
+
+
+def _active_in(session: Session, roles: tuple[str, ...]) -> list[Agent]:
+    return list(session.exec(select(Agent).where(Agent.role.in_(roles), Agent.active)
+                             .order_by(Agent.employee_id)).all())
+
+
 def contacts(*, session: Session) -> list[Agent]:
     """Whom to ask about the roster: active managers and admins, by name."""
-    return list(session.exec(select(Agent).where(Agent.role.in_(("manager", "admin")), Agent.active)
+    return list(session.exec(select(Agent).where(Agent.role.in_(permissions.EVERYONE), Agent.active)
                              .order_by(Agent.name)).all())
 
 

@@ -34,6 +34,7 @@ class Standings:
     metric: str
     all: dict[str, Standing]  # by employee ID
     places: list[Place[Standing]]  # the ranked ones, best first
+    top: list[Place[Standing]]  # the places a public leaderboard shows (the policy's number)
 
     def place_of(self, employee_id: str) -> Place[Standing] | None:
         return self._places.get(employee_id)
@@ -62,7 +63,8 @@ def month_standings(*, session: Session, center: Center, month: Month, through: 
         all_[agent.employee_id] = Standing(agent, teams[agent.team_id], progress, own, score,
                                            _metric(center.policy.leaderboard_metric, progress, score))
     ranked = rank((s, s.value) for s in all_.values() if s.value is not None)
-    return Standings(month, through, center.policy.leaderboard_metric, all_, ranked)
+    return Standings(month, through, center.policy.leaderboard_metric, all_, ranked,
+                     ranked[:center.policy.leaderboard_places])
 
 
 def _metric(metric: str, progress: MonthProgress, score: int) -> float | None:

@@ -14,25 +14,25 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.outbox import deliveries as outbox
-from bot.store import queries
 from bot.config.center import Center
+from bot.doors.slack.app import Slack
+from bot.doors.slack.directory import SlackUnavailable
+from bot.doors.worker import Worker
+from bot.outbox import deliveries
+from bot.outbox.platforms import Note, Platforms, write
+from bot.store import queries
+from bot.store.models import Agent
+from bot.usecases.days import teamstats
+from bot.usecases.mystats import NoQuotaError, stats_view
+from bot.usecases.points import record, undo
 from bot.usecases.requests import (
     CommandError, catalogue, parse_day, parse_month, parse_period, parse_points,
 )
-from bot.store.models import Agent
-from bot.usecases.days import teamstats
-from bot.usecases.points import record, undo
-from bot.doors.slack.directory import Directory, SlackUnavailable
-from bot.doors.slack.sender import SlackSender, outbox_client
 from bot.usecases.standings import month_standings
-from bot.usecases.mystats import NoQuotaError, stats_view
-from bot.doors.worker import Worker
 from messages import slack
 from messages.formats import mrkdwn
 from messages.render import describe, render, text
@@ -47,10 +47,9 @@ LABELLED_MENTION = re.compile(r"<@([UW][A-Z0-9]+)\|[^>]*>")
 
 
 class SlackDoor:
-    def __init__(self, *, center: Center, engine: Engine, client: WebClient, worker: Worker):
-        self.center, self.engine, self.client, self.worker = center, engine, client, worker
-        self.directory = Directory(client)
-        self.sender = SlackSender(outbox_client(client), engine)
+    def __init__(self, *, center: Center, engine: Engine, slack: Slack, platforms: Platforms, worker: Worker):
+        self.center, self.engine, self.platforms, self.worker = center, engine, platforms, worker
+        self.client, self.directory, self.platform = slack.client, slack.directory, slack.platform
         self._seen_events: OrderedDict[str, None] = OrderedDict()
 
     def register(self, app: App) -> None:
@@ -185,7 +184,7 @@ class SlackDoor:
         except SlackClientError as err:
             log.info("no ephemeral confirmation in %s (%s): sending it by DM", channel, err)
             self._tell(recorded.author, f"entry:{recorded.entry.id}:confirmation", "points_confirmation",
-                       blocks=True, r=recorded)
+                       r=recorded)
 
     def _leaderboard(self, session: Session, agent: Agent, locale: str, respond: Reply, words: str) -> None:
         today = self.center.today()
@@ -194,7 +193,7 @@ class SlackDoor:
                                 through=min(month.last, today))
         mine = {"you": board.place_of(agent.employee_id)} if agent.role == "agent" else {}
         self._reply(respond, "leaderboard", locale, blocks=True, b=board,
-                    places=board.places[:self.center.policy.leaderboard_places], **mine)
+                    places=board.top, **mine)
 
     def _teamstats(self, session: Session, actor: Agent, locale: str, respond: Reply, words: str) -> None:
         digests = teamstats(session=session, center=self.center, actor=actor,
@@ -234,14 +233,12 @@ class SlackDoor:
         extra = {"replace_original": True} if replace else {"response_type": "ephemeral"}
         respond(text=slack.fallback(words, locale), blocks=shown, **extra)
 
-    def _tell(self, agent: Agent, key: str, name: str, blocks: bool = False, **context: Any) -> outbox.Outcome:
+    def _tell(self, agent: Agent, key: str, name: str, **context: Any) -> deliveries.Outcome:
         """A DM to `agent`, sent once (the outbox keeps it if Slack is down)."""
-        locale, policy = self.center.locale_of(agent), self.center.policy
-        message = outbox.Message(render(name, locale, policy=policy, **context),
-                                 slack.blocks(name, locale, policy=policy, **context) if blocks else None)
+        note = Note(key, agent, name, dict(policy=self.center.policy, **context), self.center.locale_of(agent))
         with Session(self.engine) as session:
-            outbox.enqueue(session=session, key=key, recipient=agent.employee_id, message=message)
-        return outbox.deliver(self.engine, self.sender, [key])
+            keys = write(session=session, platforms=self.platforms, notes=[note], fallback=self.platform)
+        return deliveries.deliver(self.engine, self.platforms, keys)
 
     def _first_time(self, event_id: str | None) -> bool:
         """Slack retries events it thinks failed: handle each event_id once."""

@@ -1,4 +1,4 @@
-"""Send outbox messages on Slack: DMs to people (by employee ID) and posts to #channels.
+"""Slack as a platform of the outbox: DMs to people (by employee ID) and posts to #channels.
 
 Every message carries its delivery key as message metadata, so that after a crash kpibot can
 ask Slack whether a message it was sending arrived, instead of guessing.
@@ -13,11 +13,14 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.store import queries
-from bot.store.models import Delivery
-from bot.outbox.deliveries import Message, SendFailed, Undeliverable
 from bot.doors.slack.directory import Directory
+from bot.outbox.deliveries import Message, SendFailed, Undeliverable
+from bot.outbox.platforms import Note
+from bot.store import queries
+from bot.store.models import Agent, Delivery
+from messages import slack
 from messages.formats import mrkdwn
+from messages.render import render
 
 METADATA_EVENT = "kpibot_delivery"
 NEVER = {"channel_not_found", "user_not_found", "not_in_channel", "is_archived", "account_inactive",
@@ -31,10 +34,26 @@ def outbox_client(client: WebClient) -> WebClient:
     return WebClient(token=client.token, base_url=client.base_url, timeout=client.timeout, retry_handlers=[])
 
 
-class SlackSender:
-    def __init__(self, client: WebClient, engine: Engine):
-        self.client, self.engine = client, engine
-        self.directory = Directory(client)
+class SlackPlatform:
+    name = "slack"
+    channel_setting = "SLACK_LEADERBOARD_CHANNEL"
+
+    def __init__(self, *, client: WebClient, directory: Directory, engine: Engine, channel: str | None):
+        """`client` sends the outbox's messages (see outbox_client); `channel` is a channel ID."""
+        self.client, self.directory, self.engine = client, directory, engine
+        self.channel = f"#{channel}" if channel else None
+
+    def reaches(self, agent: Agent) -> bool:
+        """A Slack user, or an email to look one up by when the message is sent."""
+        return bool(agent.slack_user_id or agent.email)
+
+    def link(self, engine: Engine) -> None:
+        self.directory.link_roster(engine)
+
+    def render(self, note: Note) -> Message:
+        """The plain text, and the Block Kit blocks of templates that have a layout of their own."""
+        layout = slack.blocks(note.template, note.locale, **note.context) if slack.has_blocks(note.template) else None
+        return Message(render(note.template, note.locale, **note.context), layout, note.file, note.until)
 
     def send(self, key: str, recipient: str, message: Message) -> None:
         channel = self._channel(recipient)
@@ -42,7 +61,7 @@ class SlackSender:
             self._call(self.client.files_upload_v2, channel=channel, content=message.file.data,
                        filename=message.file.name, title=message.file.name, initial_comment=mrkdwn(message.text))
             return
-        self._call(self.client.chat_postMessage, channel=channel, text=mrkdwn(message.text), blocks=message.blocks,
+        self._call(self.client.chat_postMessage, channel=channel, text=mrkdwn(message.text), blocks=message.layout,
                    unfurl_links=False, metadata={"event_type": METADATA_EVENT, "event_payload": {"key": key}})
 
     def was_sent(self, delivery: Delivery) -> bool | None:

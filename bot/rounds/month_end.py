@@ -1,0 +1,64 @@
+"""The month-end round about a month just closed: the leaderboard post and its chart in every
+platform's channel, each agent's final month, each lead's and manager's review list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.config.center import Center
+from bot.outbox.deliveries import Attachment
+from bot.outbox.platforms import Channel, Note, Platforms
+from bot.rounds.run import RoundReport, run_round
+from bot.store import queries
+from bot.usecases.reviews import MonthEnd, month_end, reviews_for
+from messages.charts import bar_chart
+from scoring.calendar import Month
+from scoring.problems import Problem
+from scoring.schedule import MONTH_END
+
+
+def month_end_round(*, center: Center, engine: Engine, platforms: Platforms, month: Month) -> RoundReport:
+    """The month-end round about `month`: the leaderboard post, final months, review lists."""
+    if month.last >= center.today():
+        raise Problem("round.open_month", month=str(month))
+    return run_round(engine=engine, platforms=platforms, job=MONTH_END, period=str(month),
+                     build=lambda session: month_end_notes(session, center, platforms, month),
+                     prefixes=(f"month-end:{month}:", f"review:{month}:"))
+
+
+def month_end_notes(session: Session, center: Center, platforms: Platforms, month: Month) -> Iterator[Note]:
+    end = month_end(session=session, center=center, month=month)
+    for channel in platforms.channels():
+        yield from _post(center, end, channel)
+    for employee_id, standing in end.board.all.items():
+        agent = standing.agent
+        if agent.active:
+            yield Note(f"month-end:{month}:{employee_id}", agent, "month_result",
+                       dict(s=standing, policy=center.policy, place=end.board.place_of(employee_id),
+                            ranked=len(end.board.places), metric=end.board.metric),
+                       center.locale_of(agent))
+    for reader in queries.review_readers(session=session):
+        yield Note(f"review:{month}:{reader.employee_id}", reader, "review_list",
+                   dict(month=month, policy=center.policy, reviews=reviews_for(session=session, month_end_=end,
+                                                                               reader=reader),
+                        level_months=end.level_months),
+                   center.locale_of(reader))
+
+
+def _post(center: Center, end: MonthEnd, channel: Channel) -> Iterator[Note]:
+    """The public post, in the center's language, and the chart of its places."""
+    month, locale, top = end.board.month, center.settings.locale, end.board.top
+    yield Note(f"month-end:{month}:{channel.id}", channel, "leaderboard_post",
+               dict(b=end.board, places=top, teams=end.teams), locale)
+    chart = bar_chart(str(month), [(f"{p.rank}  {p.key.agent.employee_id}", p.value,
+                                    _shown(p.value, end.board.metric)) for p in top])
+    yield Note(f"month-end:{month}:{channel.id}:chart", channel, "leaderboard_chart", dict(month=str(month)),
+               locale, file=Attachment(f"{month}.png", chart))
+
+
+def _shown(value: float, metric: str) -> str:
+    """A value as the chart shows it: numbers only, the same in every language."""
+    return f"{value:.1f}%" if metric == "attainment" else f"{value:,.0f}"
