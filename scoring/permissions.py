@@ -1,5 +1,6 @@
-"""Who may act on whom: leads on the agents of the teams they lead, managers and admins on
-everyone, nobody on themselves, agents on nobody."""
+"""Who may do what, and who sees what: leads act on the agents of the teams they lead, managers
+and admins on everyone, nobody on themselves, agents on nobody. Agents are the ones assessed
+and ranked; leads, managers and admins read the teams they may see."""
 
 from __future__ import annotations
 
@@ -7,16 +8,24 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 EVERYONE = ("manager", "admin")  # act on and see everyone
+RECORDERS = ("lead", *EVERYONE)  # deduct and award
+ASSESSED = ("agent",)  # have a quota, a place on the leaderboard, their own stats
 DIGEST_READERS = ("lead",)  # get the morning digest of the teams they lead
-REVIEW_READERS = ("lead", "manager", "admin")  # get the month-end review list
+REVIEW_READERS = ("lead", "manager", "admin")  # get the month-end review list of the teams they see
+HOME_STATS, HOME_TEAMS = "stats", "teams"
 
 
 @dataclass(frozen=True)
 class Person:
     id: int
     role: str  # agent, lead, manager or admin
-    team_id: int
+    team_id: int | None
     led_team_ids: frozenset[int] = frozenset()
+
+
+def may_record(actor: Person) -> str | None:
+    """Why `actor` may not deduct or award at all ("agent"), or None."""
+    return None if actor.role in RECORDERS else "agent"
 
 
 def entry_refusal(actor: Person, target: Person) -> str | None:
@@ -24,11 +33,10 @@ def entry_refusal(actor: Person, target: Person) -> str | None:
     "not_your_team"), or None."""
     if actor.id == target.id:
         return "self"
-    if actor.role in EVERYONE:
-        return None
-    if actor.role != "lead":
-        return "agent"
-    if target.role != "agent":
+    refusal = may_record(actor)
+    if refusal is not None or actor.role in EVERYONE:
+        return refusal
+    if target.role not in ASSESSED:
         return "not_agent"
     return None if target.team_id in actor.led_team_ids else "not_your_team"
 
@@ -45,3 +53,13 @@ def visible_teams(actor: Person, all_team_ids: Collection[int]) -> list[int] | N
     if actor.role == "lead":
         return sorted(actor.led_team_ids)
     return None
+
+
+def is_ranked(person: Person) -> bool:
+    """True for the people the leaderboard ranks: they see their own place beside it."""
+    return person.role in ASSESSED
+
+
+def home_of(person: Person) -> str:
+    """What a person's home shows: their own stats (HOME_STATS) or their teams (HOME_TEAMS)."""
+    return HOME_STATS if person.role in ASSESSED else HOME_TEAMS

@@ -71,9 +71,9 @@ def test_a_round_running_elsewhere_is_left_alone(world, kpibot, locale, line):  
 
 
 @pytest.mark.parametrize("args, locale, line", [
-    (("morning", "--date", "2026-11-31"), None, "'2026-11-31' is not a date: use YYYY-MM-DD."),
-    (("morning", "--date", "23/11/2026"), None, "'23/11/2026' is not a date: use YYYY-MM-DD."),
-    (("morning", "--date", "tomorrow"), "zh-CN", "'tomorrow' 不是日期：请用 YYYY-MM-DD。"),
+    (("morning", "--date", "2026-11-31"), None, "'2026-11-31' is not a day: use today, yesterday or YYYY-MM-DD."),
+    (("morning", "--date", "23/11/2026"), None, "'23/11/2026' is not a day: use today, yesterday or YYYY-MM-DD."),
+    (("morning", "--date", "tomorrow"), "zh-CN", "'tomorrow' 不是日期：请用 today（今天）、yesterday（昨天）或 YYYY-MM-DD。"),
     (("month-end", "--month", "2026-13"), None, "'2026-13' is not a month: use YYYY-MM."),
     (("month-end", "--month", "2026-11-01"), None, "'2026-11-01' is not a month: use YYYY-MM."),
     (("month-end", "--month", "11/2026"), "zh-CN", "'11/2026' 不是月份：请用 YYYY-MM。"),

@@ -152,7 +152,7 @@ USAGE = {
     "deduct": "Usage: /deduct @agent POINTS REASON…  or  /deduct @agent CODE [NOTE…]",
     "award": "Usage: /award @agent POINTS REASON…  or  /award @agent CODE [NOTE…]",
     "leaderboard": "Usage: /leaderboard [YYYY-MM]",
-    "teamstats": "Usage: /teamstats [YYYY-MM-DD]",
+    "teamstats": "Usage: /teamstats [today | yesterday | YYYY-MM-DD]",
 }
 DEDUCT_CODES = ("chat, snack, desk, outsider, noise, refusal, swap, missed, phone, handover, security, "
                 "shoes, bedding, late, early, phrase, contact1, contact2, contact3")
@@ -345,7 +345,7 @@ def test_mystats_tells_a_first_week_agent_they_are_exempt(world):
 
 @pytest.mark.parametrize("words, shown", [
     ("tomorrow", "tomorrow"),
-    ("Tomorrow", "tomorrow"),
+    ("Tomorrow", "Tomorrow"),  # quoted as typed
     ("2026-11-31", "2026-11-31"),
     ("2026-13", "2026-13"),
     ("4/11/2026", "4/11/2026"),
@@ -907,10 +907,10 @@ def test_teamstats_refuses_an_agent(world, user):
         refused("/teamstats is for team leads and managers.", "teamstats")]
 
 
-@pytest.mark.parametrize("words", ["yesterday", "2026-11", "2026-02-30", "4 Nov"])
+@pytest.mark.parametrize("words", ["2026-11", "2026-02-30", "4 Nov", "tomorrow"])
 @NOV_4
 def test_teamstats_of_a_bad_date_says_so(world, words):
-    line = f"'{words}' is not a date: use YYYY-MM-DD."
+    line = f"'{words}' is not a day: use today, yesterday or YYYY-MM-DD."
     assert command(world, "/teamstats", words, "U100") == [refused(line, "teamstats")]
 
 

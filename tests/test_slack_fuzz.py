@@ -59,6 +59,8 @@ USAGE = {"deduct": "Usage: /deduct @agent POINTS REASON…  or  /deduct @agent C
 # --- the oracle -----------------------------------------------------------------------------
 
 SHAPE = re.compile(r"\s*(\S+)\s+(\S+)(?:\s+(.*?))?\s*", re.DOTALL)
+REST = re.compile(r"\s*\S+\s+(.*?)\s*", re.DOTALL)  # what follows the agent
+SEPARATORS = "[\\s,，:：;；、]"  # between a code and its note
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
@@ -104,9 +106,11 @@ def expected_entry(kind: str, text: str) -> tuple[str, int, str | None, str] | N
     points = whole_number(what)
     if points is not None:
         return (employee, sign * points, None, note) if 1 <= points <= MAX_POINTS and note else None
-    code = what.lower()
-    if code in CODES[kind]:
-        return employee, sign * CODES[kind][code], code, note
+    rest = REST.fullmatch(as_typed(text)).group(1)
+    for code, value in CODES[kind].items():  # a code, then the end or a separator, then its note
+        if rest[:len(code)].lower() == code and re.match(f"(?:{SEPARATORS}|$)", rest[len(code):]):
+            note = re.sub(f"^{SEPARATORS}+", "", rest[len(code):])
+            return (employee, sign * value, code, note) if len(note) <= MOST_NOTE else None
     return None
 
 
@@ -114,6 +118,9 @@ def test_the_oracle_on_texts_worked_out_by_hand():
     assert expected_entry("deduct", "<@U001> late") == ("A001", -2, "late", "")
     assert expected_entry("deduct", "  <@U001|wang>\tLATE  came at 9:20 \n") == ("A001", -2, "late", "came at 9:20")
     assert expected_entry("deduct", "<@U001|Wang Fang> chat ") == ("A001", -2, "chat", "")
+    assert expected_entry("deduct", "<@U001> late, thanked by a caller ") == ("A001", -2, "late", "thanked by a caller")
+    assert expected_entry("deduct", "<@U001> late：traffic") == ("A001", -2, "late", "traffic")
+    assert expected_entry("deduct", "<@U001> lateness") is None
     assert expected_entry("deduct", "<@U001|a &lt;b&gt;> 2 Q&amp;A") == ("A001", -2, None, "Q&A")
     assert expected_entry("award", "A002 ３ helped a new hire") == ("A002", 3, None, "helped a new hire")
     assert expected_entry("award", "A002 +20 x") == ("A002", 20, None, "x")

@@ -32,7 +32,7 @@ from bot.store import queries
 from bot.store.db import SchemaError, make_engine, shown_url, upgrade
 from bot.usecases.days import nudges, team_digests
 from bot.usecases.mystats import NoQuotaError, stats_view
-from bot.usecases.requests import parse_period
+from bot.usecases.periods import parse_day, parse_month, parse_period
 from bot.usecases.standings import month_standings
 from messages.formats import bar
 from messages.render import describe, render, text
@@ -197,7 +197,7 @@ def scheduler_command(args: argparse.Namespace, settings: Settings) -> int:
 
 def morning_command(args: argparse.Namespace, settings: Settings) -> int:
     center, engine = open_world(settings)
-    day = _date(args.date) or center.today()
+    day = parse_day(args.date or "", center.today(), "cli", to_come=True)
     report = morning(center=center, engine=engine, platforms=round_platforms(settings, engine), day=day,
                      force=args.force)
     print(render("round_report", settings.locale, r=report), end="")
@@ -206,7 +206,8 @@ def morning_command(args: argparse.Namespace, settings: Settings) -> int:
 
 def month_end_command(args: argparse.Namespace, settings: Settings) -> int:
     center, engine = open_world(settings)
-    month = _month(args.month) or Month.of(center.today()).previous()
+    today = center.today()
+    month = parse_month(args.month, today, "cli", to_come=True) if args.month else Month.of(today).previous()
     platforms = round_platforms(settings, engine)
     report = month_end_round(center=center, engine=engine, platforms=platforms, month=month)
     print(render("round_report", settings.locale, r=report, unset=platforms.unset_channels()), end="")
@@ -250,7 +251,8 @@ def demo_command(args: argparse.Namespace, settings: Settings) -> int:
         leftover.unlink(missing_ok=True)
     settings = replace(settings, database_url=f"sqlite:///{path}")
     center, engine = open_world(settings)
-    day = _date(args.date) or _last_working_day(center, center.today())
+    day = parse_day(args.date, center.today(), "cli", to_come=True) if args.date \
+        else _last_working_day(center, center.today())
     locale = settings.locale
     with Session(engine) as session:
         demo = build_demo(session=session, center=center, day=day)
@@ -278,24 +280,6 @@ def demo_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-def _date(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise Problem("cli.bad_date", value=value) from None
-
-
-def _month(value: str | None) -> Month | None:
-    if value is None:
-        return None
-    try:
-        return Month.parse(value)
-    except ValueError:
-        raise Problem("cli.bad_month", value=value) from None
 
 
 def _last_working_day(center: Center, day: date) -> date:

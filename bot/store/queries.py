@@ -123,7 +123,7 @@ def assessed_agents(*, session: Session, month: Month) -> list[Agent]:
     """Agents (role agent) on the roster at some point of `month`, by employee ID."""
     return list(session.exec(
         select(Agent)
-        .where(Agent.role == "agent", Agent.hire_date <= month.last,
+        .where(Agent.role.in_(permissions.ASSESSED), Agent.hire_date <= month.last,
                or_(Agent.leave_date.is_(None), Agent.leave_date >= month.first))
         .where(or_(Agent.active, Agent.leave_date.is_not(None)))
         .order_by(Agent.employee_id)

@@ -9,16 +9,16 @@ from datetime import date
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
-from bot.store import queries
 from bot.config.center import Center
-from bot.usecases.requests import AgentRef, CommandError, PointsRequest
+from bot.store import queries
 from bot.store.models import Agent, LedgerEntry
+from bot.usecases.requests import CommandError, PointsRequest
 from scoring.calendar import Month
 from scoring.ledger import monthly_score
 from scoring.permissions import entry_refusal, undo_refusal
 from scoring.policy import CatalogItem
 
-Finder = Callable[[AgentRef], Agent | None]
+Finder = Callable[[str], Agent | None]  # the roster row a word names (a mention, a user or employee ID)
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def record(*, session: Session, center: Center, author: Agent, request: PointsRe
     """Write one ledger entry; CommandError (and nothing written) when it is not allowed."""
     agent = find(request.target)
     if agent is None:
-        raise CommandError("unknown_agent", request.kind, agent=str(request.target))
+        raise CommandError("unknown_agent", request.kind, agent=request.target)
     refusal = entry_refusal(queries.person(session=session, agent=author),
                             queries.person(session=session, agent=agent))
     if refusal is not None:

@@ -1,27 +1,26 @@
-"""Command texts, parsed: pure functions shared by Slack, WeCom and the console.
+"""A deduction or award as a person types it, read the same by every door:
 
-    /mystats [today|yesterday|month|YYYY-MM-DD|YYYY-MM]
-    /deduct @agent POINTS REASON...   or   /deduct @agent CODE [NOTE...]
-    /award  @agent POINTS REASON...   or   /award  @agent CODE [NOTE...]
-    /leaderboard [YYYY-MM]
-    /teamstats [YYYY-MM-DD]
+    deduct AGENT POINTS REASON...    or    deduct AGENT CODE [NOTE...]
+    award  AGENT POINTS REASON...    or    award  AGENT CODE [NOTE...]
+
+AGENT is the first word, as typed: the door's finder says who it names (a mention, a user ID,
+an employee ID). CODE is a catalogue code, or its label in either language ("late", "迟到",
+"Private phone call").
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
 
-from scoring.calendar import Month
 from scoring.ledger import points_problem
 from scoring.policy import CatalogItem, Policy
 from scoring.problems import Problem
 
-MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
-FIRST_WORD = re.compile(r"\s*(<@[UW][A-Z0-9]+\|[^>]*>|\S+)\s*(.*)", re.DOTALL)  # a mention's label may hold spaces
 WHOLE = re.compile(r"^[+-]?\d+$")
 NUMBER = re.compile(r"^[+-]?(\d+([.,]\d*)?|[.,]\d+)$")
+SEPARATOR = re.compile(r"[\s,，:：;；、]")  # between a code or label and its note
+SEPARATED = re.compile(r"^[\s,，:：;；、]+")
 MOST_NOTE = 300
 
 
@@ -34,64 +33,59 @@ class CommandError(Problem):
 
 
 @dataclass(frozen=True)
-class AgentRef:
-    """Who a command names: a chat user ID (from a mention) or an employee ID."""
-
-    slack_user_id: str | None = None
-    employee_id: str | None = None
-
-    def __str__(self) -> str:
-        return f"<@{self.slack_user_id}>" if self.slack_user_id else str(self.employee_id)
-
-
-@dataclass(frozen=True)
 class PointsRequest:
     kind: str  # deduct or award
-    target: AgentRef
+    target: str  # the word naming the agent, as typed
     points: int
     code: str | None
     note: str
 
 
-@dataclass(frozen=True)
-class Period:
-    """What /mystats asks about: a day (with its month up to it) or a whole month."""
-
-    month: Month
-    day: date | None
-
-
-def words(text: str) -> list[str]:
-    return text.split()
-
-
-def agent_ref(word: str) -> AgentRef:
-    """`<@U123>`, `<@U123|name>` or an employee ID."""
-    mention = MENTION.match(word)
-    return AgentRef(slack_user_id=mention.group(1)) if mention else AgentRef(employee_id=word)
-
-
 def parse_points(kind: str, text: str, policy: Policy) -> PointsRequest:
-    """`@agent POINTS REASON...` or `@agent CODE [NOTE...]`; CommandError when wrong."""
-    first = FIRST_WORD.fullmatch(text)
-    if first is None:
-        raise CommandError("usage", kind)
-    parts = first.group(2).split(maxsplit=1)
+    """`AGENT POINTS REASON...` or `AGENT CODE [NOTE...]`; CommandError when wrong."""
+    parts = text.split(maxsplit=1)
     if not parts:
+        raise CommandError("usage", kind)
+    if len(parts) == 1:
         raise CommandError("no_points", kind)
-    target, what = agent_ref(first.group(1)), parts[0]
-    note = parts[1].strip() if len(parts) > 1 else ""
-    if len(note) > MOST_NOTE:
-        raise CommandError("note_too_long", kind, most=MOST_NOTE)
-    if NUMBER.match(what):
-        return PointsRequest(kind, target, _points(kind, what, policy), None, _reason(kind, note))
-    item = policy.item(what, kind)
-    if item is None:
-        other = policy.catalog.get(what.lower())
-        if other is not None:
-            raise CommandError("wrong_kind", kind, given=what, other=f"/{other.kind}")
-        raise CommandError("unknown_code", kind, given=what, codes=codes(policy, kind))
-    return PointsRequest(kind, target, item.points, item.code, note)
+    target, rest = parts
+    first, *after = rest.split(maxsplit=1)
+    if NUMBER.match(first):
+        return PointsRequest(kind, target, _points(kind, first, policy), None, _reason(kind, "".join(after)))
+    item, note = find_item(policy, kind, rest)
+    return PointsRequest(kind, target, item.points, item.code, _note(kind, note))
+
+
+def find_item(policy: Policy, kind: str, text: str) -> tuple[CatalogItem, str]:
+    """The catalogue entry `text` starts with (its code, or its label in either language), and
+    the note after it; CommandError for no entry, or one of the other kind."""
+    found = _match(catalogue(policy, kind), text)
+    if found is not None:
+        return found
+    given = text.split()[0]
+    other = _match([i for i in policy.catalog.values() if i.kind != kind], text)
+    if other is not None:
+        raise CommandError("wrong_kind", kind, given=given, other=f"/{other[0].kind}")
+    raise CommandError("unknown_code", kind, given=given, codes=codes(policy, kind))
+
+
+def _match(items: list[CatalogItem], text: str) -> tuple[CatalogItem, str] | None:
+    """The item whose code or label is the longest start of `text`, ignoring case, with what follows."""
+    best: tuple[int, CatalogItem] | None = None
+    for item in items:
+        for name in (item.code, item.label.en, item.label.zh):
+            size = len(name)
+            if text[:size].lower() == name.lower() and _ends_word(text, size) and (best is None or size > best[0]):
+                best = (size, item)
+    if best is None:
+        return None
+    return best[1], SEPARATED.sub("", text[best[0]:])
+
+
+def _ends_word(text: str, at: int) -> bool:
+    """True when a name matched up to `at` ends there: the text does, or a separator follows,
+    or (in Chinese, written without spaces) the name's last character is not Latin."""
+    return at == len(text) or SEPARATOR.match(text[at]) is not None or not text[at - 1].isascii()
 
 
 def _points(kind: str, word: str, policy: Policy) -> int:
@@ -109,8 +103,15 @@ def _points(kind: str, word: str, policy: Policy) -> int:
 
 
 def _reason(kind: str, note: str) -> str:
-    if not note:
+    if not note.strip():
         raise CommandError("no_reason", kind)
+    return _note(kind, note)
+
+
+def _note(kind: str, note: str) -> str:
+    note = note.strip()
+    if len(note) > MOST_NOTE:
+        raise CommandError("note_too_long", kind, most=MOST_NOTE)
     return note
 
 
@@ -121,60 +122,3 @@ def codes(policy: Policy, kind: str) -> str:
 
 def catalogue(policy: Policy, kind: str) -> list[CatalogItem]:
     return [item for item in policy.catalog.values() if item.kind == kind]
-
-
-def parse_period(text: str, today: date, command: str = "mystats") -> Period:
-    """today (default), yesterday, month, YYYY-MM-DD or YYYY-MM; not a day still to come."""
-    period = _period(text, today, command)
-    if (period.day or period.month.first) > today:
-        raise CommandError("future", command, value=text.strip())
-    return period
-
-
-def _period(text: str, today: date, command: str) -> Period:
-    word = text.strip().lower()
-    if word in ("", "today", "今天"):
-        return Period(Month.of(today), today)
-    if word in ("yesterday", "昨天"):
-        return Period(Month.of(today - timedelta(days=1)), today - timedelta(days=1))
-    if word in ("month", "本月"):
-        return Period(Month.of(today), None)
-    return _dated(word, command)
-
-
-def _dated(word: str, command: str) -> Period:
-    try:
-        day = date.fromisoformat(word)
-        return Period(Month.of(day), day)
-    except ValueError:
-        pass
-    try:
-        return Period(Month.parse(word), None)
-    except ValueError:
-        raise CommandError("bad_period", command, value=word) from None
-
-
-def parse_month(text: str, today: date, command: str = "leaderboard") -> Month:
-    """YYYY-MM, or this month when empty; not a month still to come."""
-    if not text.strip():
-        return Month.of(today)
-    try:
-        month = Month.parse(text)
-    except ValueError:
-        raise CommandError("bad_month", command, value=text.strip()) from None
-    if month.first > today:
-        raise CommandError("future_month", command, value=text.strip())
-    return month
-
-
-def parse_day(text: str, today: date, command: str = "teamstats") -> date:
-    """YYYY-MM-DD, or today when empty; not a day still to come."""
-    if not text.strip():
-        return today
-    try:
-        day = date.fromisoformat(text.strip())
-    except ValueError:
-        raise CommandError("bad_date", command, value=text.strip()) from None
-    if day > today:
-        raise CommandError("future", command, value=text.strip())
-    return day

@@ -13,6 +13,7 @@ from bot.usecases.standings import Standing, Standings, month_standings
 from scoring.calendar import Month
 from scoring.leaderboard import Place, team_ranking
 from scoring.ledger import monthly_score
+from scoring.permissions import visible_teams
 from scoring.reviews import MonthReview, is_level_review_month, level_review, month_review
 
 
@@ -54,10 +55,9 @@ def month_end(*, session: Session, center: Center, month: Month) -> MonthEnd:
 
 def reviews_for(*, session: Session, month_end_: MonthEnd, reader: Agent) -> list[Review]:
     """The reviews `reader` may read: their teams' (everyone's for managers and admins)."""
-    if reader.role in ("manager", "admin"):
-        return list(month_end_.reviews.values())
-    teams = set(queries.led_team_ids(session=session, agent=reader))
-    return [r for r in month_end_.reviews.values() if r.standing.agent.team_id in teams]
+    reviews = list(month_end_.reviews.values())
+    teams = visible_teams(queries.person(session=session, agent=reader), {r.standing.agent.team_id for r in reviews})
+    return [r for r in reviews if r.standing.agent.team_id in set(teams or ())]
 
 
 def _months_back(month: Month, count: int) -> list[Month]:

@@ -3,14 +3,17 @@ users.info gives, and that match is remembered."""
 
 from __future__ import annotations
 
+import re
+
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.store import queries
-from bot.usecases.requests import AgentRef
 from bot.store.models import Agent
+
+MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
 
 class SlackUnavailable(RuntimeError):
@@ -36,11 +39,12 @@ class Directory:
         return agent
 
     def finder(self, session: Session):
-        """A function from a command's agent reference to the roster row."""
-        def find(ref: AgentRef) -> Agent | None:
-            if ref.slack_user_id:
-                return self.find(session, ref.slack_user_id)
-            return queries.agent_by_employee_id(session=session, employee_id=ref.employee_id)
+        """Whom a command's word names: a mention (`<@U123>`), or an employee ID."""
+        def find(word: str) -> Agent | None:
+            mention = MENTION.fullmatch(word)
+            if mention:
+                return self.find(session, mention.group(1))
+            return queries.agent_by_employee_id(session=session, employee_id=word)
         return find
 
     def link_roster(self, engine: Engine) -> int:

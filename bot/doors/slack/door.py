@@ -1,4 +1,5 @@
-"""The Slack listeners: acknowledge at once, then parse, call one use case, render, reply.
+"""The Slack listeners: acknowledge at once, then find the person, ask the one answer of
+bot/usecases, render it as Slack shows it, reply, and hand its DMs to the outbox.
 
 Every answer is ephemeral and in the person's language; deductions and awards reach the agent
 by DM through the outbox.
@@ -24,20 +25,15 @@ from bot.doors.slack.directory import SlackUnavailable
 from bot.doors.worker import Worker
 from bot.outbox import deliveries
 from bot.outbox.platforms import Note, Platforms, write
-from bot.store import queries
 from bot.store.models import Agent
-from bot.usecases.days import teamstats
-from bot.usecases.mystats import NoQuotaError, stats_view
-from bot.usecases.points import record, undo
-from bot.usecases.requests import (
-    CommandError, catalogue, parse_day, parse_month, parse_period, parse_points,
-)
-from bot.usecases.standings import month_standings
+from bot.usecases.answer import Answer, Request, answer, home, refused
+from bot.usecases.requests import CommandError
 from messages import slack
 from messages.formats import mrkdwn
 from messages.render import describe, render, text
 
 log = logging.getLogger("kpibot.slack")
+COMMANDS = ("mystats", "deduct", "award", "leaderboard", "teamstats")
 MODAL_BLOCKS = {"unknown_agent": "agent", "refused_self": "agent", "refused_agent": "agent",
                 "refused_not_your_team": "agent", "refused_not_agent": "agent", "unknown_code": "code",
                 "wrong_kind": "code", "pick_one": "code",
@@ -53,40 +49,24 @@ class SlackDoor:
         self._seen_events: OrderedDict[str, None] = OrderedDict()
 
     def register(self, app: App) -> None:
-        app.command("/mystats")(self.on_mystats)
-        app.command("/deduct")(lambda ack, command, respond: self.on_points("deduct", ack, command, respond))
-        app.command("/award")(lambda ack, command, respond: self.on_points("award", ack, command, respond))
-        app.command("/leaderboard")(self.on_leaderboard)
-        app.command("/teamstats")(self.on_teamstats)
+        for name in COMMANDS:
+            app.command(f"/{name}")(self._on_command(name))
         app.action("undo_entry")(self.on_undo)
         app.view("points_modal")(self.on_modal)
         app.event("app_home_opened")(self.on_home_opened)
 
     # --- listeners: acknowledge, then work ------------------------------------------------
 
-    def on_mystats(self, ack, command, respond) -> None:
-        ack()
-        self.worker.submit(self._answer, command["user_id"], respond, self._mystats, _words(command))
-
-    def on_points(self, kind: str, ack, command, respond) -> None:
-        ack()
-        words = _words(command)
-        if words.strip():
-            self.worker.submit(self._answer, command["user_id"], respond, self._give, kind, words)
-        else:
-            self.worker.submit(self._answer, command["user_id"], respond, self._open_modal, kind, command)
-
-    def on_leaderboard(self, ack, command, respond) -> None:
-        ack()
-        self.worker.submit(self._answer, command["user_id"], respond, self._leaderboard, _words(command))
-
-    def on_teamstats(self, ack, command, respond) -> None:
-        ack()
-        self.worker.submit(self._answer, command["user_id"], respond, self._teamstats, _words(command))
+    def _on_command(self, name: str) -> Callable[..., None]:
+        def listener(ack, command, respond) -> None:
+            ack()
+            self.worker.submit(self._answer, command["user_id"], Request(name, _words(command)), respond, command)
+        return listener
 
     def on_undo(self, ack, body, respond) -> None:
         ack()
-        self.worker.submit(self._answer, body["user"]["id"], respond, self._undo, body["actions"][0]["value"])
+        self.worker.submit(self._answer, body["user"]["id"], Request("undo", body["actions"][0]["value"]), respond,
+                           None, True)
 
     def on_home_opened(self, event, body) -> None:
         if event.get("tab") == "home" and self._first_time(body.get("event_id")):
@@ -96,148 +76,112 @@ class SlackDoor:
         """Checked and written while Slack waits (errors go back into the form), told after."""
         meta, user_id = json.loads(view["private_metadata"]), body["user"]["id"]
         with Session(self.engine, expire_on_commit=False) as session:  # the rows outlive it, for the worker
-            author = self.directory.find(session, user_id)
-            locale = self.center.locale_of(author)
             try:
-                if author is None:
-                    raise CommandError("unknown_agent", meta["kind"], agent=f"<@{user_id}>")
-                recorded = record(session=session, center=self.center, author=author,
-                                  request=parse_points(meta["kind"], _modal_text(view, meta["kind"]),
-                                                       self.center.policy),
-                                  find=self.directory.finder(session), today=self.center.today())
-            except CommandError as problem:
-                block = MODAL_BLOCKS.get(problem.code.removeprefix("command."), "points")
-                ack(response_action="errors", errors={block: describe(problem, locale)})
+                given = self._form_answer(session, user_id, meta["kind"], view)
+            except SlackUnavailable:
+                words = text(self.center.settings.locale, "slack.unavailable")
+                ack(response_action="errors", errors={"agent": words})
                 return
+        if given.problem is not None:
+            block = MODAL_BLOCKS.get(given.problem.code.removeprefix("command."), "points")
+            ack(response_action="errors", errors={block: describe(given.problem, given.locale)})
+            return
         ack()
-        self.worker.submit(self._after_modal, recorded, meta["channel"], user_id, locale)
+        self.worker.submit(self._after_modal, given, meta["channel"], user_id)
 
     # --- work -----------------------------------------------------------------------------
 
-    def _answer(self, user_id: str, respond: Reply, handle: Callable, *args: Any) -> None:
-        """Find the person, run `handle`, and turn every problem into one ephemeral line."""
+    def _answer(self, user_id: str, request: Request, respond: Reply, command: dict | None = None,
+                replace: bool = False) -> None:
+        """Find the person, ask the answer, reply, send its DMs; never a stack trace to the person."""
         locale = self.center.settings.locale
         with Session(self.engine) as session:
             try:
-                person = self.directory.find(session, user_id)
-                if person is None:
-                    self._reply(respond, "not_on_roster", locale, contacts=queries.contacts(session=session),
-                                user_id=user_id)
+                asked = self._asked(session, user_id, request)
+                given = answer(session=session, center=self.center, request=asked,
+                               find=self.directory.finder(session), today=self.center.today())
+                locale = given.locale
+                if given.form is not None:
+                    self._open_form(given, command)
                     return
-                locale = self.center.locale_of(person)
-                handle(session, person, locale, respond, *args)
-            except CommandError as problem:
-                self._reply(respond, "command_error", locale, problem=problem)
+                self._reply(respond, given, replace and given.problem is None)
+                self._send(given, respond)
             except SlackUnavailable:
-                self._reply(respond, "chat_line", locale, key="chat.unavailable")
+                self._reply_line(respond, "slack.unavailable", locale)
             except Exception:
-                log.exception("answering %s failed", getattr(handle, "__name__", handle))
-                self._reply(respond, "chat_line", locale, key="chat.oops")
+                log.exception("answering %s failed", request.command)
+                self._reply_line(respond, "chat.oops", locale)
 
-    def _mystats(self, session: Session, agent: Agent, locale: str, respond: Reply, words: str) -> None:
-        today = self.center.today()
-        period = parse_period(words, today)
+    def _asked(self, session: Session, user_id: str, request: Request) -> Request:
+        return Request(request.command, request.text, self.directory.find(session, user_id), user_id,
+                       self.platform.name)
+
+    def _form_answer(self, session: Session, user_id: str, kind: str, view: dict) -> Answer:
+        """The modal's answer: what its fields say, asked as the command they stand for."""
+        author = self.directory.find(session, user_id)
         try:
-            view = stats_view(session=session, center=self.center, agent=agent, day=period.day,
-                              month=period.month, today=today)
-        except NoQuotaError:
-            raise CommandError("no_quota", "mystats") from None
-        self._reply(respond, "stats", locale, blocks=True, v=view, policy=self.center.policy)
+            if author is None:
+                raise CommandError("unknown_agent", kind, agent=f"<@{user_id}>")
+            words = _modal_text(view, kind)
+        except CommandError as problem:
+            return refused(problem, self.center.locale_of(author))
+        return answer(session=session, center=self.center, request=Request(kind, words, author),
+                      find=self.directory.finder(session), today=self.center.today())
 
-    def _give(self, session: Session, author: Agent, locale: str, respond: Reply, kind: str, words: str) -> None:
-        request = parse_points(kind, words, self.center.policy)
-        recorded = record(session=session, center=self.center, author=author, request=request,
-                          find=self.directory.finder(session), today=self.center.today())
-        self._reply(respond, "points_confirmation", locale, blocks=True, r=recorded, policy=self.center.policy)
-        key = f"entry:{recorded.entry.id}"
-        if key in self._tell(recorded.agent, key, "points_notice", r=recorded).failed:  # never to arrive: say so
-            agent = queries.agent_by_employee_id(session=session, employee_id=recorded.agent.employee_id)
-            why = "points.not_told" if agent.slack_user_id else "points.not_told_unknown"
-            self._reply(respond, "chat_line", locale, key=why, fields={"name": agent.name})
-
-    def _undo(self, session: Session, actor: Agent, locale: str, respond: Reply, value: str) -> None:
-        if not value.isdigit():
-            raise CommandError("no_entry", "undo")
-        undone = undo(session=session, center=self.center, actor=actor, entry_id=int(value),
-                      today=self.center.today())
-        self._reply(respond, "undo_confirmation", locale, replace=True, u=undone, policy=self.center.policy)
-        self._tell(undone.agent, f"entry:{undone.entry.id}:undo", "undo_notice", u=undone)
-
-    def _open_modal(self, session: Session, author: Agent, locale: str, respond: Reply, kind: str,
-                    command: dict) -> None:
-        if author.role == "agent":
-            raise CommandError("refused_agent", kind)
-        meta = json.dumps({"kind": kind, "channel": command["channel_id"]})
-        form = slack.view("points_modal", locale, kind=kind, items=catalogue(self.center.policy, kind),
-                          policy=self.center.policy, meta=meta)
+    def _open_form(self, given: Answer, command: dict) -> None:
+        meta = json.dumps({"kind": given.form, "channel": command["channel_id"]})
+        form = slack.view("points_modal", given.locale, meta=meta, **given.context)
         self.client.views_open(trigger_id=command["trigger_id"], view=form)
 
-    def _after_modal(self, recorded, channel: str, user_id: str, locale: str) -> None:
+    def _after_modal(self, given: Answer, channel: str, user_id: str) -> None:
         """The agent's DM first (the outbox keeps it), then the author's confirmation: in the
         channel the form was opened from, else (kpibot is not in it) in the author's DM."""
-        self._tell(recorded.agent, f"entry:{recorded.entry.id}", "points_notice", r=recorded)
-        policy = self.center.policy
+        self._deliver(given.dms)
+        words = mrkdwn(render(given.template, given.locale, **given.context))
         try:
-            self.client.chat_postEphemeral(
-                channel=channel, user=user_id, text=mrkdwn(render("points_confirmation", locale, r=recorded, policy=policy)),
-                blocks=slack.blocks("points_confirmation", locale, r=recorded, policy=policy))
+            self.client.chat_postEphemeral(channel=channel, user=user_id, text=words,
+                                           blocks=slack.blocks(given.template, given.locale, **given.context))
         except SlackClientError as err:
             log.info("no ephemeral confirmation in %s (%s): sending it by DM", channel, err)
-            self._tell(recorded.author, f"entry:{recorded.entry.id}:confirmation", "points_confirmation",
-                       r=recorded)
-
-    def _leaderboard(self, session: Session, agent: Agent, locale: str, respond: Reply, words: str) -> None:
-        today = self.center.today()
-        month = parse_month(words, today)
-        board = month_standings(session=session, center=self.center, month=month,
-                                through=min(month.last, today))
-        mine = {"you": board.place_of(agent.employee_id)} if agent.role == "agent" else {}
-        self._reply(respond, "leaderboard", locale, blocks=True, b=board,
-                    places=board.top, **mine)
-
-    def _teamstats(self, session: Session, actor: Agent, locale: str, respond: Reply, words: str) -> None:
-        digests = teamstats(session=session, center=self.center, actor=actor,
-                            day=parse_day(words, self.center.today()))
-        if digests is None:
-            raise CommandError("no_teams", "teamstats")
-        self._reply(respond, "teamstats", locale, blocks=True, digests=digests)
+            author = given.context["r"].author
+            self._deliver([Note(f"entry:{given.undo}:confirmation", author, given.template, given.context,
+                                given.locale)])
 
     def _publish_home(self, user_id: str) -> None:
         with Session(self.engine) as session:
-            person = self.directory.find(session, user_id)
-            locale = self.center.locale_of(person)
-            context: dict[str, Any] = {"v": None, "digests": [], "policy": self.center.policy}
-            if person is None:
-                context["notice"] = render("not_on_roster", locale, user_id=user_id,
-                                           contacts=queries.contacts(session=session))
-            elif person.role == "agent":
-                try:
-                    context["v"] = stats_view(session=session, center=self.center, agent=person,
-                                              day=self.center.today())
-                except NoQuotaError:
-                    context["notice"] = text(locale, "command.no_quota")
-            else:
-                context["digests"] = teamstats(session=session, center=self.center, actor=person,
-                                               day=self.center.today()) or []
-            self.client.views_publish(user_id=user_id, view=slack.view("home", locale, **context))
+            shown = home(session=session, center=self.center, request=self._asked(session, user_id, Request("home")),
+                         today=self.center.today())
+            self.client.views_publish(user_id=user_id, view=slack.view("home", shown.locale, **shown.context))
 
-    # --- replies --------------------------------------------------------------------------
+    # --- replies and DMs ------------------------------------------------------------------
 
     @staticmethod
-    def _reply(respond: Reply, name: str, locale: str, blocks: bool = False, replace: bool = False,
-               **context: Any) -> None:
+    def _reply(respond: Reply, given: Answer, replace: bool = False) -> None:
         """An ephemeral answer (or, with `replace`, the message it answers replaced): the plain
         text, and its Block Kit (one section when the message has no layout of its own)."""
+        name, locale, context = given.template, given.locale, given.context
         words = mrkdwn(render(name, locale, **context))
-        shown = slack.blocks(name, locale, **context) if blocks else slack.fit([slack.section(words)], locale)
+        shown = slack.blocks(name, locale, **context) if slack.has_blocks(name) else slack.fit([slack.section(words)],
+                                                                                               locale)
         extra = {"replace_original": True} if replace else {"response_type": "ephemeral"}
         respond(text=slack.fallback(words, locale), blocks=shown, **extra)
 
-    def _tell(self, agent: Agent, key: str, name: str, **context: Any) -> deliveries.Outcome:
-        """A DM to `agent`, sent once (the outbox keeps it if Slack is down)."""
-        note = Note(key, agent, name, dict(policy=self.center.policy, **context), self.center.locale_of(agent))
+    def _reply_line(self, respond: Reply, key: str, locale: str, **fields: Any) -> None:
+        self._reply(respond, Answer("chat_line", {"key": key, "fields": fields}, locale))
+
+    def _send(self, given: Answer, respond: Reply) -> None:
+        """The answer's DMs, sent once; whoever asked is told of one that can never arrive: Slack
+        refused it, or has no user for the person (their email was looked up as it was sent)."""
+        failed = set(self._deliver(given.dms).failed)
+        for note in (n for n in given.dms if n.key in failed):
+            with Session(self.engine) as session:
+                known = session.get(Agent, note.to.id).slack_user_id is not None
+            why = "slack.not_told" if known else "slack.not_told_unknown"
+            self._reply_line(respond, why, given.locale, name=note.to.name)
+
+    def _deliver(self, notes) -> deliveries.Outcome:
         with Session(self.engine) as session:
-            keys = write(session=session, platforms=self.platforms, notes=[note], fallback=self.platform)
+            keys = write(session=session, platforms=self.platforms, notes=notes, fallback=self.platform)
         return deliveries.deliver(self.engine, self.platforms, keys)
 
     def _first_time(self, event_id: str | None) -> bool:
