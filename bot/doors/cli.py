@@ -19,8 +19,9 @@ from sqlmodel import Session
 
 from bot.config.center import Center
 from bot.config.settings import Settings, load_settings
+from bot.doors.console import Console, typed_lines
 from bot.doors.demo import build_demo
-from bot.doors.wiring import build_bot, open_world, round_platforms
+from bot.doors.wiring import build_bot, chat_platforms, open_world, round_platforms
 from bot.rounds.month_end import month_end_round
 from bot.rounds.morning import morning
 from bot.rounds.scheduler import Rounds, build_scheduler
@@ -113,6 +114,10 @@ def _parser(locale: str) -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help=say("serve"))
     serve.add_argument("--no-scheduler", action="store_true", help=say("no_scheduler"))
     serve.set_defaults(command=serve_command)
+
+    console = commands.add_parser("console", help=say("console"))
+    console.add_argument("--as", dest="employee_id", required=True, metavar="EMPLOYEE_ID", help=say("console_as"))
+    console.set_defaults(command=console_command)
 
     demo = commands.add_parser("demo", help=say("demo"))
     demo.add_argument("--db", default="kpibot-demo.db", metavar="PATH", help=say("demo_db"))
@@ -243,6 +248,15 @@ def _interrupt(signum, frame) -> None:
 
 def _log_to_terminal() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def console_command(args: argparse.Namespace, settings: Settings) -> int:
+    center, engine = open_world(settings)
+    door = Console(center=center, engine=engine, platforms=chat_platforms(settings, engine),
+                   employee_id=args.employee_id, out=sys.stdout)
+    door.check()
+    door.run(typed_lines(f"{args.employee_id}> "))
+    return 0
 
 
 def demo_command(args: argparse.Namespace, settings: Settings) -> int:

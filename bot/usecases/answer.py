@@ -183,6 +183,13 @@ COMMANDS: dict[str, Callable[[_Asking, str], Answer]] = {
     "mystats": _mystats, "deduct": _points("deduct"), "award": _points("award"), "leaderboard": _leaderboard,
     "teamstats": _teamstats, "undo": _undo, "help": _help,
 }
+ALIASES = {"我的数据": "mystats", "扣分": "deduct", "加分": "award", "排行榜": "leaderboard", "班组数据": "teamstats",
+           "撤销": "undo", "帮助": "help", "?": "help", "？": "help"}
+
+
+def command_of(word: str) -> str:
+    """The command a typed word names: its English name in any case, or its Chinese one."""
+    return ALIASES.get(word, word.lower())
 
 
 def _understood(you: permissions.Person) -> list[str]:
