@@ -116,3 +116,37 @@ Last pulls:
 ])
 def test_jobs_status_before_any_round(kpibot, locale, status):  # noqa: F811
     assert kpibot("jobs", "status", locale=locale) == (0, status, "")
+
+
+TUESDAY = "2026-11-24"  # reports Monday 23 November, for which the world has no numbers at all
+HELD = ("Morning round 2026-11-24 is held: the call-center system has sent no numbers for Mon 23 Nov "
+        "yet, so nobody was told there were none. Import or pull that day's stats and it goes out at "
+        "the next retry (or run it again now); to send it without them, add --force.\n")
+
+
+def test_a_morning_without_the_days_numbers_is_held_and_goes_out_once_they_are_imported(world, kpibot,  # noqa: F811
+                                                                                       tmp_path):
+    world.finds_chen_jing()
+    assert kpibot("jobs", "run", "morning", "--date", TUESDAY, at="2026-11-24 09:00:00+08:00") == (0, HELD, "")
+    assert kpibot("jobs", "run", "morning", "--date", TUESDAY, at="2026-11-24 09:05:00+08:00") == (0, HELD, "")
+    assert world.standin.of("chat.postMessage") == []
+    assert world.runs() == [("morning", TUESDAY, "held", None)]
+    assert "  Morning round 2026-11-24 · held: no numbers yet · " in kpibot("jobs", "status")[1]
+
+    stats = tmp_path / "monday.csv"
+    stats.write_text("date,employee_id,calls,talk_minutes\n2026-11-23,A001,62,151.5\n", encoding="utf-8")
+    assert kpibot("stats", "import", str(stats), at="2026-11-24 09:20:00+08:00")[0] == 0
+    code, out, _ = kpibot("jobs", "run", "morning", "--date", TUESDAY, at="2026-11-24 09:21:00+08:00")
+    assert (code, out) == (0, "Morning round 2026-11-24: 8 messages: 8 sent, 0 pending, 0 failed, 0 sent before.\n")
+    assert world.runs() == [("morning", TUESDAY, "done", "8 sent, 0 pending, 0 failed")]
+    assert "Mon 23 Nov: 62 of 60 calls" in posted(world.standin)["morning:2026-11-24:A001"]
+    assert "Mon 23 Nov: no numbers from the call-center system." in posted(world.standin)["morning:2026-11-24:A002"]
+
+
+def test_a_held_morning_goes_out_with_force_without_its_numbers(world, kpibot):  # noqa: F811
+    world.finds_chen_jing()
+    assert kpibot("jobs", "run", "morning", "--date", TUESDAY, at="2026-11-24 09:00:00+08:00")[1] == HELD
+    code, out, _ = kpibot("jobs", "run", "morning", "--date", TUESDAY, "--force", at="2026-11-24 09:10:00+08:00")
+    assert (code, out) == (0, "Morning round 2026-11-24: 8 messages: 8 sent, 0 pending, 0 failed, 0 sent before.\n")
+    assert posted(world.standin)["morning:2026-11-24:A001"].splitlines()[2] == \
+        "Mon 23 Nov: no numbers from the call-center system."

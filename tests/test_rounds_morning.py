@@ -143,6 +143,8 @@ def test_monday_each_agent_and_lead_gets_exactly_one_dm_about_friday(world):  # 
 def test_the_email_link_is_remembered_with_the_dm_channel(world):  # noqa: F811
     world.finds_chen_jing()
     world.morning(MONDAY)
+    with Session(world.engine) as session:  # Monday's numbers, for Tuesday's round
+        add_day(session, world.people["A001"], MONDAY, 62, 151.5)
     world.morning(date(2026, 11, 24))
     assert [c.body for c in world.standin.of("users.lookupByEmail")] == [{"email": "chen.jing@example.com"}]
     assert len(world.standin.of("conversations.open")) == 8  # DM channels are opened once, then remembered

@@ -36,7 +36,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from freezegun import freeze_time
 from slack_sdk import WebClient
-from sqlmodel import Session, select
+from sqlmodel import Session, delete, select
 
 from bot.config.calendars import work_calendar
 from bot.config.center import Center, open_center
@@ -91,17 +91,27 @@ def people(engine) -> None:
         add_agent(session, "A003")
 
 
+@pytest.fixture
+def numbers(engine, people) -> None:
+    """A001's numbers for every day of 2026, so that no morning round waits for its day's numbers."""
+    with Session(engine) as session:
+        a001 = session.exec(select(Agent).where(Agent.employee_id == "A001")).one()
+        session.add_all(DailyStat(agent_id=a001.id, day=date(2026, 1, 1) + timedelta(days=n), calls=60,
+                                  talk_seconds=150 * 60) for n in range(365))
+        session.commit()
+
+
 def chat_settings(database_url: str, standin: SlackStandIn, **more) -> Settings:
     return Settings(database_url=database_url, **more, slack=SlackSettings(bot_token="xoxb-test", api_url=standin.api_url, leaderboard_channel=CHANNEL))
 
 
 @pytest.fixture
-def rounds(center, engine, database_url, standin, people) -> Rounds:
+def rounds(center, engine, database_url, standin, numbers) -> Rounds:
     return Rounds(center, engine, chat_platforms(chat_settings(database_url, standin), engine))
 
 
 @pytest.fixture
-def new_york(policy, database_url, engine, standin, people) -> Rounds:
+def new_york(policy, database_url, engine, standin, numbers) -> Rounds:
     """The same people in a center in New York, on the US calendar (daylight saving)."""
     ny = replace(policy, timezone="America/New_York", calendar="US")
     center = Center(Settings(database_url=database_url), ny, work_calendar(ny), NEW_YORK)
@@ -500,6 +510,41 @@ def test_a_late_start_pulls_the_stats_before_the_catch_up_round(center, engine, 
     (nudge,) = [c for c in standin.of("chat.postMessage") if c.body["channel"] == "DU001"]
     assert nudge.body["text"] == expected
 
+
+
+def test_a_round_held_for_its_numbers_goes_out_at_the_retry_after_they_arrive(center, engine, database_url,
+                                                                              standin, people, tmp_path):
+    """09:40, Monday: no numbers for Friday yet, so the morning round is held, not sent. The export
+    lands in the folder at 10:02; the retry at 10:05 pulls it and sends the round, once."""
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    settings = chat_settings(database_url, standin, stats=StatsSource(str(exports)))
+    rounds = Rounds(open_center(settings), engine, chat_platforms(settings, engine))
+    with freeze_time("2026-11-23 09:40:00+08:00", tick=True), Running(rounds, without=("retry",)) as scheduler:
+        (caught_up,) = scheduler.finished("catch-up")
+    assert [(r.state, r.waiting_for) for r in caught_up.retval] == [("held", date(2026, 11, 20))]
+    assert (runs(engine), posted(standin)) == ([("morning", "2026-11-23", "held")], [])
+
+    write_csv(exports / "2026-11-20.csv", [["日期", "工号", "通话次数", "通话时长"], ["2026-11-20", "A001", "62", "151.5"]])
+    with freeze_time("2026-11-23 10:05:00+08:00"):
+        rounds.retry()
+        rounds.retry()
+    assert runs(engine) == [("morning", "2026-11-23", "done")]
+    assert posted(standin) == [("digest:2026-11-23:L01", "DUL01"), ("morning:2026-11-23:A001", "DU001"),
+                               ("morning:2026-11-23:A002", "DU002")]
+
+
+def test_a_round_held_past_its_catch_up_window_stays_held(rounds, standin, engine):
+    """Held until noon for numbers that never came: the retry leaves it (no good morning at noon),
+    and jobs status shows it held."""
+    with Session(engine) as session:
+        session.exec(delete(DailyStat))
+        session.commit()
+    with freeze_time("2026-11-23 09:40:00+08:00"):
+        assert rounds.catch_up()[0].state == "held"
+    with freeze_time("2026-11-23 12:05:00+08:00"):
+        rounds.retry()
+    assert (runs(engine), posted(standin)) == ([("morning", "2026-11-23", "held")], [])
 
 # --- how the commands wire the scheduler ------------------------------------------------------
 

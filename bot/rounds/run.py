@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
@@ -23,6 +23,7 @@ from bot.outbox.platforms import Note, Platforms, write
 from bot.store.models import JobRun, utcnow
 
 LEASE = timedelta(minutes=5)  # a run whose heartbeat is older is taken over
+HELD = "held"  # a run waiting for what it needs (the morning's numbers); the first run that has it goes
 Build = Callable[[Session], Iterable[Note]]
 
 
@@ -30,9 +31,11 @@ Build = Callable[[Session], Iterable[Note]]
 class RoundReport:
     job: str
     period: str
-    state: str  # ran, done_before (outcome: what was left pending, sent now), running_elsewhere, not_working_day
+    state: str  # ran, done_before (outcome: what was left pending, sent now), running_elsewhere,
+    #             not_working_day, held (waiting_for: the day whose numbers it waits for)
     queued: int = 0
     outcome: Outcome | None = None
+    waiting_for: date | None = None
 
 
 def run_round(*, engine: Engine, platforms: Platforms, job: str, period: str, build: Build,
@@ -86,13 +89,37 @@ def claim_run(engine: Engine, job: str, period: str, lease: timedelta = LEASE) -
         found = session.exec(select(JobRun).where(JobRun.job == job, JobRun.period == period)).one()
         if found.status == "done":
             return "done_before"
+        if found.status == HELD:
+            return _take(session, found, JobRun.status == HELD)
         if not runner.is_gone(found.runner) and found.heartbeat_at >= utcnow() - lease:
             return "running_elsewhere"
-        taken = session.execute(update(JobRun).where(JobRun.id == found.id, JobRun.status == "running",
-                                                     JobRun.heartbeat_at == found.heartbeat_at)
-                                .values(heartbeat_at=utcnow(), runner=runner.me())).rowcount
-        session.commit()
-        return found.id if taken else "running_elsewhere"
+        return _take(session, found, JobRun.status == "running", JobRun.heartbeat_at == found.heartbeat_at)
+
+
+def _take(session: Session, found: JobRun, *still) -> int | str:
+    """Take over `found` if it is `still` as it was: one UPDATE decides between processes."""
+    taken = session.execute(update(JobRun).where(JobRun.id == found.id, *still)
+                            .values(status="running", heartbeat_at=utcnow(), runner=runner.me())).rowcount
+    session.commit()
+    return found.id if taken else "running_elsewhere"
+
+
+def hold_run(engine: Engine, job: str, period: str) -> bool:
+    """Write the run down as held, waiting for what it needs; False when it has run or is running
+    (then it is not held back: run_round says what became of it)."""
+    with Session(engine) as session:
+        try:
+            session.add(JobRun(job=job, period=period, status=HELD))
+            session.commit()
+            return True
+        except IntegrityError:
+            session.rollback()
+        return session.exec(select(JobRun.status).where(JobRun.job == job, JobRun.period == period)).one() == HELD
+
+
+def held_runs(engine: Engine) -> list[JobRun]:
+    with Session(engine) as session:
+        return list(session.exec(select(JobRun).where(JobRun.status == HELD)).all())
 
 
 def finish_run(engine: Engine, run_id: int, summary: str) -> None:

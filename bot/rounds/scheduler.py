@@ -24,7 +24,7 @@ from bot.outbox.fanout import fan_out
 from bot.outbox.platforms import Platforms
 from bot.rounds.month_end import month_end_round
 from bot.rounds.morning import morning
-from bot.rounds.run import LEASE, RoundReport, stale_runs
+from bot.rounds.run import LEASE, RoundReport, held_runs, stale_runs
 from bot.sources.pull import Pulled, pull as pull_stats
 from bot.store.models import utcnow
 from scoring.calendar import Month
@@ -67,7 +67,10 @@ class Rounds:
         else:
             report = month_end_round(center=self.center, engine=self.engine, platforms=self.platforms,
                                      month=Month.parse(round_.period))
-        log.info("%s %s: %s", report.job, report.period, report.state)
+        if report.state == "held":
+            log.warning("%s %s held: no numbers for %s yet", report.job, report.period, report.waiting_for)
+        else:
+            log.info("%s %s: %s", report.job, report.period, report.state)
         return report
 
     def retry(self) -> None:
@@ -77,12 +80,24 @@ class Rounds:
             log.info("retry: %d messages no longer worth sending, not sent: %s", len(expired), ", ".join(expired[:5]))
         for run in stale_runs(self.engine):
             self.run(Due(run.job, run.period), force=True)
+        self._release_held()
         deliveries.settle_in_doubt(self.engine, self.platforms, older_than=LEASE)
         pending = deliveries.pending_keys(self.engine, self.platforms)
         if pending:
             outcome = fan_out(self.engine, self.platforms, pending)
             log.info("retry: %d sent, %d pending, %d failed", len(outcome.sent), len(outcome.pending),
                      len(outcome.failed))
+
+
+    def _release_held(self) -> None:
+        """Run again the held rounds still due (their numbers may have come): pull first."""
+        now = datetime.now(self.center.tz)
+        waiting = [Due(run.job, run.period) for run in held_runs(self.engine)]
+        due_now = [d for d in waiting if d in due(self.center.policy, self.center.calendar, now)]
+        if due_now and self.pulls:
+            self.pull()
+        for round_ in due_now:
+            self.run(round_)
 
 
 def build_scheduler(rounds: Rounds, blocking: bool = False) -> BaseScheduler:

@@ -86,6 +86,11 @@ def days_by_agent(*, session: Session, start: date, end: date) -> dict[int, dict
     return found
 
 
+def has_stats(*, session: Session, day: date) -> bool:
+    """True when the call-center system sent numbers for `day`, for anyone."""
+    return session.exec(select(DailyStat.id).where(DailyStat.day == day).limit(1)).first() is not None
+
+
 def day_totals(*, session: Session, day: date, agent_id: int | None = None) -> dict[int, Totals]:
     """Every agent's totals on `day` (or only `agent_id`'s)."""
     query = select(DailyStat).where(DailyStat.day == day)
