@@ -156,11 +156,25 @@ def test_by_default_the_month_end_round_is_about_last_month(november, kpibot):  
 def test_without_a_leaderboard_channel_nothing_is_posted_and_the_command_says_so(november, kpibot):  # noqa: F811
     assert kpibot("jobs", "run", "month-end", "--month", "2026-11", channel=None) == (0, (
         "Month-end round 2026-11: 9 messages: 9 sent, 0 pending, 0 failed, 0 sent before.\n"
-        "SLACK_LEADERBOARD_CHANNEL is not set, so the leaderboard was not posted.\n"), "")
+        "SLACK_LEADERBOARD_CHANNEL is not set, so the leaderboard was not posted: set it and run "
+        "kpibot jobs run month-end --month 2026-11 again to post it.\n"), "")
     expected = [c for c in november_transcript()
                 if c[0] not in ("files.getUploadURLExternal", "upload", "files.completeUploadExternal")
                 and CHANNEL not in c[1]]
     assert transcript(november.standin) == expected
+
+
+def test_the_post_left_out_for_want_of_a_channel_goes_out_when_the_round_is_run_again(november, kpibot):  # noqa: F811
+    """The round ran without a channel; once SLACK_LEADERBOARD_CHANNEL is set, running it again
+    posts the leaderboard and its chart, and sends nothing else again; a third run sends nothing."""
+    kpibot("jobs", "run", "month-end", "--month", "2026-11", channel=None)
+    assert kpibot("jobs", "run", "month-end", "--month", "2026-11") == (0, (
+        "Month-end round 2026-11 has run already; of 2 messages left pending: 2 sent now, 0 still pending, "
+        "0 failed.\n"), "")
+    assert transcript(november.standin) == november_transcript()
+    assert kpibot("jobs", "run", "month-end", "--month", "2026-11")[1] == \
+        "Month-end round 2026-11 has run already: nothing was sent again.\n"
+    assert transcript(november.standin) == november_transcript()
 
 
 def test_without_a_leaderboard_channel_the_command_says_so_in_chinese(november, kpibot):  # noqa: F811
@@ -168,7 +182,8 @@ def test_without_a_leaderboard_channel_the_command_says_so_in_chinese(november, 
     code, out, err = kpibot("jobs", "run", "month-end", "--month", "2026-11", channel=None, locale="zh-CN")
     assert (code, out, err) == (0, (
         "月末推送 2026-11：9 条消息：已发送 9，待发送 0，失败 0，之前已发送 0。\n"
-        "未设置 SLACK_LEADERBOARD_CHANNEL，因此没有发布排行榜。\n"), "")
+        "未设置 SLACK_LEADERBOARD_CHANNEL，因此没有发布排行榜：设置后再运行一次 kpibot jobs run month-end --month "
+        "2026-11 即可发布。\n"), "")
     texts = posted(november.standin)
     assert texts["month-end:2026-11:A002"] == (
         "2026年11月已结束。\n得分 78（基础分 100）。\n按达成率排名：第 2 名，共 7 人。\n"

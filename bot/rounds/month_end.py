@@ -1,5 +1,8 @@
 """The month-end round about a month just closed: the leaderboard post and its chart in every
-platform's channel, each agent's final month, each lead's and manager's review list."""
+platform's channel, each agent's final month, each lead's and manager's review list.
+
+A platform whose channel is not set yet gets no post; run the round again once it is set and
+the post goes out then (nothing else is sent twice)."""
 
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ def month_end_round(*, center: Center, engine: Engine, platforms: Platforms, mon
         raise Problem("round.open_month", month=str(month))
     return run_round(engine=engine, platforms=platforms, job=MONTH_END, period=str(month),
                      build=lambda session: month_end_notes(session, center, platforms, month),
+                     again=lambda session: post_notes(session, center, platforms, month),
                      prefixes=(f"month-end:{month}:", f"review:{month}:"))
 
 
@@ -46,6 +50,15 @@ def month_end_notes(session: Session, center: Center, platforms: Platforms, mont
                                                                                reader=reader),
                         level_months=end.level_months),
                    center.locale_of(reader))
+
+
+def post_notes(session: Session, center: Center, platforms: Platforms, month: Month) -> Iterator[Note]:
+    """The public posts alone, for every channel set up."""
+    channels = platforms.channels()
+    if channels:
+        end = month_end(session=session, center=center, month=month)
+        for channel in channels:
+            yield from _post(center, end, channel)
 
 
 def _post(center: Center, end: MonthEnd, channel: Channel) -> Iterator[Note]:

@@ -39,11 +39,15 @@ class RoundReport:
 
 
 def run_round(*, engine: Engine, platforms: Platforms, job: str, period: str, build: Build,
-              prefixes: tuple[str, ...], lease: timedelta = LEASE) -> RoundReport:
-    """Claim the run of `job` for `period` and send what `build` writes; run before, send only
-    what is still pending among the keys starting with one of `prefixes`."""
+              prefixes: tuple[str, ...], again: Build | None = None, lease: timedelta = LEASE) -> RoundReport:
+    """Claim the run of `job` for `period` and send what `build` writes. Run before, it writes
+    what `again` writes that is new (what could not be written then), and sends only what is
+    still pending among the keys starting with one of `prefixes`."""
     claimed = claim_run(engine, job, period, lease)
     if claimed == "done_before":
+        if again is not None:
+            with Session(engine) as session:
+                write(session=session, platforms=platforms, notes=again(session))
         return _send_what_is_left(engine, platforms, job, period, prefixes, lease)
     if isinstance(claimed, str):
         return RoundReport(job, period, claimed)

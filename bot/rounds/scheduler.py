@@ -71,6 +71,9 @@ class Rounds:
             log.warning("%s %s held: no numbers for %s yet", report.job, report.period, report.waiting_for)
         else:
             log.info("%s %s: %s", report.job, report.period, report.state)
+        if round_.job == MONTH_END and self.platforms.unset_channels():
+            log.warning("%s %s: no leaderboard post, %s not set (run the round again once it is)",
+                        report.job, report.period, ", ".join(self.platforms.unset_channels()))
         return report
 
     def retry(self) -> None:
