@@ -56,3 +56,28 @@ def test_a_bad_policy_file_stops_the_cli_with_the_file_and_key(monkeypatch, caps
     assert main(["stats", "show", "A001"]) == 1
     err = capsys.readouterr().err
     assert err == f"Policy {bad}: tenure is missing.\n"
+
+
+@pytest.mark.parametrize("value", ["", "   "])
+def test_an_empty_database_url_is_refused_rather_than_taken_for_the_default(value):
+    """An empty DATABASE_URL (a secret that did not come through) must not quietly mean kpibot.db."""
+    with pytest.raises(SettingsError) as raised:
+        load_settings({"DATABASE_URL": value}, env_file="/nonexistent")
+    assert describe(raised.value, "en") == ("DATABASE_URL is set but empty: unset it to use sqlite:///kpibot.db, "
+                                            "or set it to a database URL such as postgresql://user@host/db.")
+    assert "DATABASE_URL" in describe(raised.value, "zh-CN")
+
+
+def test_a_mistyped_sqlite_path_is_refused_and_creates_nothing(monkeypatch, capsys, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    typo = tmp_path / "kpibto.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{typo}")
+    for args in (["stats", "show", "A001"], ["jobs", "status"], ["console", "--as", "A001"]):
+        assert main(args) == 1
+        assert capsys.readouterr() == ("", f"DATABASE_URL names a SQLite file that does not exist: sqlite:///{typo} "
+                                           f"({typo}). Check the path; to start a new database there, run "
+                                           "kpibot db upgrade.\n")
+    assert not typo.exists()
+    assert main(["db", "upgrade"]) == 0  # the one command that makes a new database
+    assert typo.is_file()
+    assert main(["jobs", "status"]) == 0

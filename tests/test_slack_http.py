@@ -292,6 +292,7 @@ def clean_env(monkeypatch, tmp_path):
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'kpibot.db'}")
+    assert main(["db", "upgrade"]) == 0
     monkeypatch.setenv("PORT", str(free_port()))
     return monkeypatch
 

@@ -145,6 +145,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
     values = {k: v for k, v in dotenv_values(env_file).items() if v is not None} \
         if Path(env_file).is_file() else {}
     values.update(os.environ if environ is None else environ)
+    if "DATABASE_URL" in values and not values["DATABASE_URL"].strip():  # where the data goes: never guessed
+        raise SettingsError("settings.empty_url", variable="DATABASE_URL")
     given = {k: v.strip() for k, v in values.items() if v.strip()}
     core = {name: given[variable] for variable, name in Settings.VARIABLES.items() if variable in given}
     if "port" in core:

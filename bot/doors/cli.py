@@ -264,7 +264,7 @@ def demo_command(args: argparse.Namespace, settings: Settings) -> int:
     for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         leftover.unlink(missing_ok=True)
     settings = replace(settings, database_url=f"sqlite:///{path}")
-    center, engine = open_world(settings)
+    center, engine = open_world(settings, new=True)
     day = parse_day(args.date, center.today(), "cli", to_come=True) if args.date \
         else _last_working_day(center, center.today())
     locale = settings.locale

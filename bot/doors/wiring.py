@@ -16,12 +16,15 @@ from bot.doors.slack.door import SlackDoor
 from bot.doors.web import Wsgi, web_app
 from bot.doors.worker import Worker
 from bot.outbox.platforms import Platforms
-from bot.store.db import ensure_schema, make_engine
+from bot.store.db import check_exists, ensure_schema, make_engine
 
 
-def open_world(settings: Settings) -> tuple[Center, Engine]:
-    """The center and a database whose schema is current (SQLite upgrades itself)."""
+def open_world(settings: Settings, *, new: bool = False) -> tuple[Center, Engine]:
+    """The center and a database whose schema is current (SQLite upgrades itself); `new` lets a
+    SQLite file be made where there is none (the demo's)."""
     center = open_center(settings)
+    if not new:
+        check_exists(settings.database_url)
     engine = make_engine(settings.database_url)
     ensure_schema(engine)
     return center, engine

@@ -51,6 +51,15 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def check_exists(url: str) -> None:
+    """A SQLite file must be there already: a mistyped path would otherwise start an empty
+    database. Only `kpibot db upgrade` makes a new one."""
+    database = make_url(normalise_url(url)).database if url.startswith("sqlite") else None
+    if database and database != ":memory:" and not Path(database).is_file():
+        raise SettingsError("settings.no_sqlite_file", variable="DATABASE_URL", value=url,
+                            path=str(Path(database).resolve()))
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
