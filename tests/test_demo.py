@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -67,3 +68,20 @@ def test_a_reader_that_stops_early_is_no_error(tmp_path):
     done = subprocess.run(f"{sys.executable} -m bot demo --date 2026-11-20 | head -1", shell=True,
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
     assert done.stdout.startswith("Sample center:") and done.stderr == ""
+
+
+def test_the_commands_it_suggests_work_as_printed(demo):
+    """The last lines say how to look around; run from the same folder, each works as printed
+    (here kpibot was started as `python -m bot`, so that is what they say)."""
+    tmp_path, done = demo
+    suggested = [line.strip() for line in done.stdout.splitlines() if line.startswith("  DATABASE_URL=")]
+    assert suggested == [f"DATABASE_URL=sqlite:///kpibot-demo.db {sys.executable} -m bot stats show A001",
+                         f"DATABASE_URL=sqlite:///kpibot-demo.db {sys.executable} -m bot console --as L01"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KPIBOT_", "DATABASE_URL", "SLACK_"))}
+    shown = subprocess.run(suggested[0], shell=True, cwd=tmp_path, env=env, capture_output=True, text=True,
+                           timeout=60)
+    assert (shown.returncode, shown.stdout.splitlines()[0]) == (0, "Wang Fang (A001) · Team 1 · veteran")
+    spoken = subprocess.run(suggested[1], shell=True, cwd=tmp_path, env=env, input="/teamstats 2026-11-19\n",
+                            capture_output=True, text=True, timeout=60)
+    assert spoken.returncode == 0
+    assert re.fullmatch(r"Team 1, Thu 19 Nov: \d+ of 10 met the daily quota\.", spoken.stdout.splitlines()[0])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shutil
 import signal
 import sys
 import threading
@@ -289,11 +290,30 @@ def demo_command(args: argparse.Namespace, settings: Settings) -> int:
         _section(text(locale, "demo.board"))
         print(render("leaderboard", locale, b=standings,
                      places=standings.top), end="")
-        print("\n" + text(locale, "demo.next", path=path, employee_id=nudge.agent.employee_id))
+        print("\n" + text(locale, "demo.next", path=path, kpibot=_how_to_run(), employee_id=nudge.agent.employee_id,
+                          lead=demo.leads[0].name, lead_id=demo.leads[0].employee_id))
     return 0
 
 
 # --- helpers ---------------------------------------------------------------------------
+
+
+def _how_to_run() -> str:
+    """kpibot as this process was started, to type again from here: `kpibot` when the PATH finds
+    this very script, else the script's own path (.venv/bin/kpibot), else `python -m bot`."""
+    script = Path(sys.argv[0])
+    if script.name == "__main__.py":
+        return f"{_from_here(Path(sys.executable))} -m bot"
+    found = shutil.which("kpibot")
+    if found and Path(found).resolve() == script.resolve():
+        return "kpibot"
+    return _from_here(script)
+
+
+def _from_here(path: Path) -> str:
+    """`path` relative to the working directory when it lies below it (absolute otherwise)."""
+    absolute = path.absolute()
+    return str(absolute.relative_to(Path.cwd())) if absolute.is_relative_to(Path.cwd()) else str(absolute)
 
 
 def _last_working_day(center: Center, day: date) -> date:
