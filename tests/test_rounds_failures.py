@@ -90,9 +90,9 @@ def test_past_slacks_rate_limit_every_message_still_goes_out_once_in_the_same_ru
 STATUS_BEFORE = """\
 Deliveries: 6 sent, 1 pending, 1 failed, 0 in doubt.
 Pending (sent on the next retry, every 5 minutes):
-  morning:2026-11-23:A002 → A002 · 3 tries · 500 fatal_error
-Failed (not sent again: Slack refused them, or they kept failing; the reason is shown):
-  morning:2026-11-23:A006 → A006 · 2 tries · channel_not_found
+  morning:2026-11-23:A002 → A002 on Slack · 3 tries · 500 fatal_error
+Failed (not sent again: their platform refused them, or they kept failing; the reason is shown):
+  morning:2026-11-23:A006 → A006 on Slack · 2 tries · channel_not_found
 Last runs:
   Morning round 2026-11-23 · done · 2026-11-23 01:00:00 UTC · 6 sent, 1 pending, 1 failed
 Last pulls:
@@ -100,8 +100,8 @@ Last pulls:
 """
 STATUS_AFTER = """\
 Deliveries: 7 sent, 0 pending, 1 failed, 0 in doubt.
-Failed (not sent again: Slack refused them, or they kept failing; the reason is shown):
-  morning:2026-11-23:A006 → A006 · 2 tries · channel_not_found
+Failed (not sent again: their platform refused them, or they kept failing; the reason is shown):
+  morning:2026-11-23:A006 → A006 on Slack · 2 tries · channel_not_found
 Last runs:
   Morning round 2026-11-23 · done · 2026-11-23 01:00:00 UTC · 6 sent, 1 pending, 1 failed
 Last pulls:
@@ -171,9 +171,9 @@ def test_jobs_status_in_chinese(world, kpibot, server_errors):  # noqa: F811
     assert kpibot("jobs", "status", locale="zh-CN") == (0, """\
 消息：已发送 6，待发送 1，失败 1，状态不明 0。
 待发送（每 5 分钟重试一次）：
-  morning:2026-11-23:A002 → A002 · 尝试 3 次 · 500 fatal_error
-失败（不会再发送：Slack 拒绝了，或多次发送失败；原因见下）：
-  morning:2026-11-23:A006 → A006 · 尝试 2 次 · channel_not_found
+  morning:2026-11-23:A002 → A002（Slack） · 尝试 3 次 · 500 fatal_error
+失败（不会再发送：所在平台拒绝了，或多次发送失败；原因见下）：
+  morning:2026-11-23:A006 → A006（Slack） · 尝试 2 次 · channel_not_found
 最近运行：
   早间推送 2026-11-23 · 已完成 · 2026-11-23 01:00:00 UTC · 已发送 6，待发送 1，失败 1
 最近拉取：
@@ -189,8 +189,8 @@ def test_jobs_status_counts_a_single_try_in_the_singular(world, kpibot):  # noqa
     run_started_at(world, datetime(2026, 11, 23, 1, 0, 0, tzinfo=UTC))
     assert kpibot("jobs", "status") == (0, """\
 Deliveries: 7 sent, 0 pending, 1 failed, 0 in doubt.
-Failed (not sent again: Slack refused them, or they kept failing; the reason is shown):
-  morning:2026-11-23:A006 → A006 · 1 try · channel_not_found
+Failed (not sent again: their platform refused them, or they kept failing; the reason is shown):
+  morning:2026-11-23:A006 → A006 on Slack · 1 try · channel_not_found
 Last runs:
   Morning round 2026-11-23 · done · 2026-11-23 01:00:00 UTC · 7 sent, 0 pending, 1 failed
 Last pulls:
@@ -210,8 +210,8 @@ def test_jobs_status_shows_deliveries_in_doubt_and_the_retry_settles_them(world,
     run_started_at(world, datetime(2026, 11, 23, 1, 0, 0, tzinfo=UTC))
     assert kpibot("jobs", "status") == (0, """\
 Deliveries: 7 sent, 0 pending, 0 failed, 1 in doubt.
-In doubt (claimed, never finished; checked with Slack on the next retry):
-  morning:2026-11-23:A002 → A002 · 2 tries · 500 fatal_error
+In doubt (claimed, never finished; checked with their platform on the next retry):
+  morning:2026-11-23:A002 → A002 on Slack · 2 tries · 500 fatal_error
 Last runs:
   Morning round 2026-11-23 · done · 2026-11-23 01:00:00 UTC · 7 sent, 0 pending, 0 failed
 Last pulls:

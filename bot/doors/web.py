@@ -1,4 +1,4 @@
-"""The HTTP side as one WSGI app: the doors' routes (Slack's events URL), a health check and metrics."""
+"""The HTTP side as one WSGI app: the doors' own routes, a health check and metrics."""
 
 from __future__ import annotations
 

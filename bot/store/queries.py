@@ -23,10 +23,6 @@ def agent_by_employee_id(*, session: Session, employee_id: str) -> Agent | None:
             or session.exec(select(Agent).where(func.lower(Agent.employee_id) == wanted.lower())).first())
 
 
-def agent_by_slack_id(*, session: Session, user_id: str) -> Agent | None:
-    return session.exec(select(Agent).where(Agent.slack_user_id == user_id)).first()
-
-
 def agent_by_email(*, session: Session, email: str) -> Agent | None:
     """The agent with this email, compared without case."""
     return session.exec(select(Agent).where(func.lower(Agent.email) == email.strip().lower())).first()

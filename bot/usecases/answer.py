@@ -42,7 +42,7 @@ class Request:
     text: str = ""  # the words after it, as typed
     person: Agent | None = None  # who asked; None when the roster does not know them
     user_id: str = ""  # who asked as the door knows them, for a stranger to give an admin
-    platform: str = ""  # the door's platform, to name that ID ("your Slack ID is …")
+    platform: str = ""  # the door's platform, to name that ID for them
 
 
 @dataclass(frozen=True)

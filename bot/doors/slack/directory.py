@@ -26,7 +26,7 @@ class Directory:
 
     def find(self, session: Session, user_id: str) -> Agent | None:
         """The roster row of Slack user `user_id`, or None."""
-        agent = queries.agent_by_slack_id(session=session, user_id=user_id)
+        agent = _by_slack_id(session, user_id)
         if agent is not None:
             return agent
         email = self._email(user_id)
@@ -73,7 +73,7 @@ class Directory:
             if err.response.get("error") == "users_not_found":
                 return False
             raise
-        if queries.agent_by_slack_id(session=session, user_id=user["id"]) is not None:
+        if _by_slack_id(session, user["id"]) is not None:
             return False
         agent.slack_user_id = user["id"]
         session.add(agent)
@@ -90,3 +90,7 @@ class Directory:
         except SlackClientError as err:
             raise SlackUnavailable(str(err)) from None
         return (user.get("profile") or {}).get("email")
+
+
+def _by_slack_id(session: Session, user_id: str) -> Agent | None:
+    return session.exec(select(Agent).where(Agent.slack_user_id == user_id)).first()
