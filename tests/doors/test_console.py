@@ -1,0 +1,104 @@
+"""`kpibot console --as EMPLOYEE_ID` from a pipe: the answers and the DMs they cause, against the
+configured database, with no token. The center is tests/scenario.py on Wednesday 4 November 2026
+(L01 Xu Chen leads Team 1: A001 Wang Fang and A002 Li Na; A003 Zhao Lei is on Team 2)."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+
+import pytest
+from freezegun import freeze_time
+from sqlmodel import Session, select
+
+import scenario
+from bot.doors.cli import main
+from bot.store.models import Delivery, LedgerEntry
+
+
+@pytest.fixture
+def console(monkeypatch, tmp_path, database_url, engine, capsys):
+    """console(EMPLOYEE_ID, *lines, locale=None): (exit code, stdout, stderr) of the lines piped in."""
+    with Session(engine) as session:
+        scenario.build(session)
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith(("SLACK_", "KPIBOT_", "WECOM_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+
+    def run(employee_id: str, *lines: str, locale: str | None = None) -> tuple[int, str, str]:
+        if locale:
+            monkeypatch.setenv("KPIBOT_LOCALE", locale)
+        monkeypatch.setattr(sys, "stdin", io.StringIO("".join(f"{line}\n" for line in lines)))
+        capsys.readouterr()
+        with freeze_time("2026-11-04 10:00:00+08:00"):
+            code = main(["console", "--as", employee_id])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def test_a_lead_deducts_undoes_and_sees_the_dms_each_causes(console, engine):
+    code, out, err = console("L01", "/deduct A001 late", "undo 6", "quit", "/mystats")
+    assert (code, err) == (0, "")
+    assert out == """\
+Recorded for Wang Fang (A001): -2 Late. Their score this month: 97.
+To undo it, type: undo 6
+→ DM to Wang Fang (A001), shown here only (no chat platform reaches them):
+  Xu Chen deducted 2 points from you: Late. Your score this month: 97.
+
+Undone: -2 Late for Wang Fang (A001). Their score this month: 99.
+→ DM to Wang Fang (A001), shown here only (no chat platform reaches them):
+  Xu Chen undid -2 Late of 4 Nov. Your score this month: 99.
+"""
+    with Session(engine) as session:  # written down as shown on the console, once
+        assert [(d.key, d.platform, d.status) for d in session.exec(select(Delivery).order_by(Delivery.id))] == [
+            ("entry:6", "console", "sent"), ("entry:6:undo", "console", "sent")]
+        assert [e.revokes_id for e in session.exec(select(LedgerEntry).order_by(LedgerEntry.id))][-2:] == [None, 6]
+
+
+def test_every_command_answers_and_a_mistake_is_one_line_with_the_usage(console):
+    code, out, _ = console("A002", "/mystats yesterday", "/leaderboard", "/teamstats", "/deduct A001 late", "",
+                           "help", "hello")
+    blocks = out.split("\n\n")
+    assert code == 0
+    assert blocks[0] == "Li Na (A002) · Team 1 · new hire"
+    assert "Leaderboard, November 2026, by attainment\n" in out
+    assert "You: rank 2 of 2, " in out
+    assert "/teamstats is for team leads and managers.\nUsage: /teamstats [today | yesterday | YYYY-MM-DD]" in out
+    assert "Only team leads and managers can deduct and award.\nUsage: /deduct" in out
+    assert out.endswith("I don't know 'hello'.\nWhat I understand:\n"
+                        "  /mystats [today | yesterday | month | YYYY-MM-DD | YYYY-MM]: your calls, talk time, "
+                        "score and rank\n  /leaderboard [YYYY-MM]: the month's top places\n  help: this list\n")
+
+
+def test_it_speaks_the_persons_language(console):
+    code, out, _ = console("L01", "/deduct A001 迟到", "/teamstats 昨天", locale="zh-CN")
+    assert out.splitlines()[:3] == [
+        "已为 Wang Fang（A001）记录：-2 迟到。其本月得分：97。",
+        "如需撤销，请输入：undo 6",
+        "→ 私信Wang Fang（A001），仅在此显示（没有聊天平台能联系到此人）：",
+    ]
+    assert "Team 1 11月3日 周二：" in out
+
+
+def test_someone_not_on_the_roster_is_one_line_and_exit_1(console):
+    assert console("Z999", "/mystats") == (1, "", "No agent with employee ID Z999: check the ID, or import a "
+                                                  "roster that has it (kpibot roster import FILE).\n")
+
+
+def test_it_reads_a_pipe_as_a_script_would(database_url, engine, tmp_path):
+    """echo '/mystats' | kpibot console --as A003, as a separate process."""
+    with Session(engine) as session:
+        scenario.build(session)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "KPIBOT_", "WECOM_"))}
+    done = subprocess.run([sys.executable, "-m", "bot", "console", "--as", "A003"], input="/mystats 2026-11-03\n",
+                          env=env | {"DATABASE_URL": database_url}, cwd=tmp_path, capture_output=True, text=True,
+                          timeout=60)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines()[:3] == ["Zhao Lei (A003) · Team 2 · new hire", "",
+                                            "Tue 3 Nov: 30 calls, 70 min of talk time. First week: exempt from the quota."]
