@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import threading
 from datetime import date
 from urllib.parse import parse_qs
 
@@ -41,23 +39,6 @@ NOV_4 = freeze_time("2026-11-04 10:00:00+08:00", tick=True)  # a ticking clock: 
 # --- kpibot serving against the stand-in ----------------------------------------------------
 
 
-class QuickStandIn(SlackStandIn):
-    """The stand-in, closed without waiting out its half-second poll (hundreds of tests add up)."""
-
-    def close(self) -> None:
-        for event in self._holds.values():
-            event.set()
-        stopping = threading.Thread(target=self.server.shutdown)
-        stopping.start()
-        while stopping.is_alive():  # a connection wakes the serving loop, which then sees the stop
-            try:
-                socket.create_connection(self.server.server_address, timeout=1).close()
-            except OSError:
-                pass
-            stopping.join(0.02)
-        self.server.server_close()
-
-
 class SentRequests(SlackRequests):
     """Signed requests as Slack sends them, remembering the last body (for its trigger_id)."""
 
@@ -71,7 +52,7 @@ class SentRequests(SlackRequests):
 
 @pytest.fixture
 def slack(database_url):
-    standin = QuickStandIn()
+    standin = SlackStandIn()
     settings = Settings(database_url=database_url, slack=SlackSettings(bot_token="xoxb-test-token", signing_secret=SECRET, api_url=standin.api_url))
     bot = build_bot(settings, host="127.0.0.1", port=0)
     serve_in_background(bot)
