@@ -54,15 +54,18 @@ def test_a_429_is_waited_out_and_the_message_still_goes_out_in_the_same_run(worl
 
 
 def test_after_a_429_nothing_more_is_sent_until_its_retry_after_is_over(world):  # noqa: F811
-    """"Everyone waits out the Retry-After" (bot/fanout.py): no request should reach Slack in the
-    second after the 429 (0.1 s allowed for requests already on their way)."""
+    """"Everyone waits out the Retry-After" (bot/outbox/fanout.py): in the second after the 429
+    only requests already on their way may reach Slack, at most one for each of the 7 other
+    sending threads (the round's other requests would all come in that second otherwise).
+    Counted rather than timed: on a busy machine a request on its way can take a while."""
     world.finds_chen_jing()
     world.standin.script("chat.postMessage", 429, Retry_After="1")
     world.morning(MONDAY)
     limited = next(a["t"] for a in world.standin.arrivals if a["status"] == 429)
     early = [(round(a["t"] - limited, 3), a["method"], a["key"]) for a in world.standin.arrivals
-             if limited + 0.1 < a["t"] < limited + 1.0]
-    assert early == []
+             if limited < a["t"] < limited + 1.0]
+    assert len(early) <= 7, early
+    assert len(world.standin.arrivals) == 18  # Chen Jing's email, 8 DM channels, 8 posts and the one refused
 
 
 @pytest.fixture
