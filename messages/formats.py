@@ -76,7 +76,7 @@ def vocabulary(words: dict[str, Any]) -> tuple[dict[str, Callable], dict[str, Ca
         """A list of names; past `most`, "…and N more"."""
         items = [str(item) for item in items]
         shown = words["list.sep"].join(items[:most])
-        return shown if len(items) <= most else f"{shown} {words['chat.more'].format(n=len(items) - most)}"
+        return shown if len(items) <= most else words["list.more"].format(names=shown, n=len(items) - most)
 
     def metric_value(value: float, metric: str) -> str:
         if metric == "attainment":

@@ -124,8 +124,8 @@ def test_the_center_s_today_decides_what_is_the_future(kpibot, roster, tmp_path)
            "  line 5: calls '-1' is not a whole number of 0 or more; talk_minutes 'abc' is not a number\n"),
     ("zh-CN", "stats.csv：有 3 行有误，未导入任何数据。请修正后重新导入：\n"
               "  第 3 行：工号 Z999 不在花名册中（请先导入花名册：kpibot roster import FILE）\n"
-              "  第 4 行：日期 2026-11-23 在未来\n"
-              "  第 5 行：calls '-1' 不是大于等于 0 的整数；talk_minutes 'abc' 不是数字\n"),
+              "  第 4 行：日期 2026-11-23 晚于今天\n"
+              "  第 5 行：calls“-1”不是大于等于 0 的整数；talk_minutes“abc”不是数字\n"),
 ])
 def test_a_bad_stats_file_lists_every_bad_line_and_changes_nothing(kpibot, roster, session, tmp_path,
                                                                    monkeypatch, locale, stderr):
@@ -142,7 +142,7 @@ def test_a_bad_stats_file_lists_every_bad_line_and_changes_nothing(kpibot, roste
            "  line 3: 角色 'boss' is not one of agent, lead, manager, admin\n"
            "  line 4: 工号 A003 repeats line 2\n"),
     ("zh-CN", "roster.xlsx：有 2 行有误，未导入任何数据。请修正后重新导入：\n"
-              "  第 3 行：角色 'boss' 不在可选值中：agent, lead, manager, admin\n"
+              "  第 3 行：角色“boss”不在可选值中：agent, lead, manager, admin\n"
               "  第 4 行：工号 A003 与第 2 行重复\n"),
 ])
 def test_a_bad_roster_lists_every_bad_line_and_changes_nothing(kpibot, roster, session, tmp_path,
@@ -165,7 +165,7 @@ def test_one_bad_row_is_one_bad_row(kpibot, roster, tmp_path):
 @pytest.mark.parametrize(("locale", "line"), [
     ("en", "  line 2: calls '=2*30' is a formula with no saved value: open the file in Excel and save it; "
            "more cells than the header has columns (x to the right of the last one)"),
-    ("zh-CN", "  第 2 行：calls '=2*30' 是没有保存计算结果的公式：请用 Excel 打开该文件并保存；"
+    ("zh-CN", "  第 2 行：calls“=2*30”是没有保存计算结果的公式：请用 Excel 打开该文件并保存；"
               "单元格比表头的列多（最后一列右侧还有 x）"),
 ])
 def test_a_formula_without_a_value_and_a_cell_too_many_are_named(kpibot, roster, tmp_path, monkeypatch,

@@ -10,6 +10,7 @@ import re
 from datetime import date
 from fractions import Fraction
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -17,8 +18,8 @@ import scenario
 from bot.usecases.days import nudges, team_digests
 from bot.usecases.standings import month_standings
 from bot.usecases.mystats import stats_view
-from messages.formats import bar, number, pct, signed
-from messages.render import catalog, render
+from messages.formats import bar, number, pct, signed, vocabulary
+from messages.render import catalog, render, text
 from scoring.calendar import Month
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -132,3 +133,40 @@ def test_every_policy_reason_is_in_the_catalogue():
     for call in calls:
         codes = {f"policy.{c}" for c in re.findall(r'"(\w+)"', call)}
         assert codes & set(catalog("en")), call
+
+
+# --- Chinese that reads as Chinese ---------------------------------------------------------
+
+PERSON_FIELDS = r"\{(?:name|author|names|team|contacts)\}"
+HAN = r"[\u4e00-\u9fff]"
+
+
+@pytest.mark.parametrize("key", sorted(k for k, v in catalog("zh-CN").items() if isinstance(v, str)))
+def test_chinese_puts_names_against_the_words_and_shows_values_in_chinese_quotes(key):
+    line = catalog("zh-CN")[key]
+    assert not re.search(f"{HAN} {PERSON_FIELDS}|{PERSON_FIELDS} {HAN}", line)
+    assert "!r}" not in line and "'" not in line
+
+
+def test_a_points_notice_in_chinese_reads_as_one_sentence(policy):
+    entry = SimpleNamespace(points=-2, code="late", reason=None)
+    recorded = SimpleNamespace(entry=entry, author=SimpleNamespace(name="许晨"), score=97)
+    assert render("points_notice", "zh-CN", r=recorded, policy=policy) == "许晨扣了你 2 分：迟到。你的本月得分：97。\n"
+
+
+@pytest.mark.parametrize("key, fields, shown", [
+    ("demo.nudge", {"name": "王芳", "employee_id": "A001", "day": "2026-11-05"}, "发给王芳（A001）的早间消息，2026-11-05"),
+    ("demo.digest", {"name": "许晨"}, "发给班长许晨的早间汇总"),
+    ("command.refused_not_your_team", {"name": "李娜"}, "李娜不在你负责的班组。"),
+    ("command.bad_period", {"value": "tomorrow"}, "“tomorrow”不是日期或月份：请用今天、昨天、本月、YYYY-MM-DD 或 YYYY-MM。"),
+    ("import.reason.not_date", {"column": "入职日期", "value": "soon"}, "入职日期“soon”不是日期（请用 YYYY-MM-DD）"),
+    ("usage.mystats", {}, "用法：/mystats [今天 | 昨天 | 本月 | YYYY-MM-DD | YYYY-MM]"),
+])
+def test_chinese_lines(key, fields, shown):
+    assert text("zh-CN", key, **fields) == shown
+
+
+@pytest.mark.parametrize("locale, shown", [("en", "A1, A2 …and 41 more"), ("zh-CN", "A1、A2……另有 41 个")])
+def test_a_long_list_of_names_ends_with_how_many_more(locale, shown):
+    names = vocabulary(catalog(locale))[0]["names"]
+    assert names([f"A{n}" for n in range(1, 44)], most=2) == shown

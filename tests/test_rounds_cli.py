@@ -35,7 +35,7 @@ Zhao Lei，早上好！
 11月20日 周五：通话 30 次，通话时长 70 分钟，继续加油！
 11月24日 周二起开始考核：每天通话 50 次、通话时长 120 分钟。"""
     assert texts["digest:2026-11-23:L01"] == """\
-Alpha 11月20日 周五：4 人中 2 人达成当日基本量。
+Alpha，11月20日 周五：4 人中 2 人达成当日基本量。
 未达成：
   Li Na（A002）：还差 12 次、20 分钟 · 本月达成率 67.4%
 已达成：Wang Fang、Chen Jing
@@ -73,10 +73,10 @@ def test_a_round_running_elsewhere_is_left_alone(world, kpibot, locale, line):  
 @pytest.mark.parametrize("args, locale, line", [
     (("morning", "--date", "2026-11-31"), None, "'2026-11-31' is not a day: use today, yesterday or YYYY-MM-DD."),
     (("morning", "--date", "23/11/2026"), None, "'23/11/2026' is not a day: use today, yesterday or YYYY-MM-DD."),
-    (("morning", "--date", "tomorrow"), "zh-CN", "'tomorrow' 不是日期：请用 today（今天）、yesterday（昨天）或 YYYY-MM-DD。"),
+    (("morning", "--date", "tomorrow"), "zh-CN", "“tomorrow”不是日期：请用今天、昨天或 YYYY-MM-DD。"),
     (("month-end", "--month", "2026-13"), None, "'2026-13' is not a month: use YYYY-MM."),
     (("month-end", "--month", "2026-11-01"), None, "'2026-11-01' is not a month: use YYYY-MM."),
-    (("month-end", "--month", "11/2026"), "zh-CN", "'11/2026' 不是月份：请用 YYYY-MM。"),
+    (("month-end", "--month", "11/2026"), "zh-CN", "“11/2026”不是月份：请用 YYYY-MM。"),
 ])
 def test_a_bad_date_or_month_is_one_line_and_exit_1(world, kpibot, args, locale, line):  # noqa: F811
     assert kpibot("jobs", "run", *args, locale=locale) == (1, "", line + "\n")

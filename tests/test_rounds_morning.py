@@ -105,7 +105,7 @@ Met: Wang Fang, Chen Jing
 First week, exempt: Zhao Lei
 No numbers: Liu Yang""",
     "L02": """\
-Beta 11月20日 周五：2 人中 1 人达成当日基本量。
+Beta，11月20日 周五：2 人中 1 人达成当日基本量。
 已达成：Wu Gang
 没有数据：Zhou Min""",
 }

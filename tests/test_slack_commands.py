@@ -357,8 +357,8 @@ def test_mystats_speaks_chinese_to_someone_whose_roster_locale_is_chinese(world)
         rank="按达成率排名：第 1 名，共 2 人。")
     assert command(world, "/mystats", "今天", "U001") == [said(text, blocks)]
     assert command(world, "/mystats", "tomorrow", "U001") == [said(
-        "'tomorrow' 不是日期或月份：请用 today、yesterday、month、YYYY-MM-DD 或 YYYY-MM。\n"
-        "用法：/mystats [today | yesterday | month | YYYY-MM-DD | YYYY-MM]\n")]
+        "“tomorrow”不是日期或月份：请用今天、昨天、本月、YYYY-MM-DD 或 YYYY-MM。\n"
+        "用法：/mystats [今天 | 昨天 | 本月 | YYYY-MM-DD | YYYY-MM]\n")]
 
 
 @pytest.mark.parametrize("user", ["U100", "U900"])
@@ -506,7 +506,7 @@ def test_managers_and_admins_act_on_anyone(world, user, name, words, row, confir
 @NOV_4
 def test_the_confirmation_speaks_the_authors_language_and_the_dm_the_agents(world):
     change(world, "L01", locale="zh-CN")
-    confirmed = "已为 Wang Fang（A001）记录：-2 迟到。其本月得分：97。"
+    confirmed = "已为Wang Fang（A001）记录：-2 迟到。其本月得分：97。"
     buttons = confirmation(confirmed, 6)
     buttons[1]["elements"][0]["text"]["text"] = "撤销"
     assert command(world, "/deduct", "<@U001> late", "U100") == [
@@ -516,7 +516,7 @@ def test_the_confirmation_speaks_the_authors_language_and_the_dm_the_agents(worl
     ]
     change(world, "A001", locale="zh-CN")
     assert command(world, "/award", "A001 call", "U100")[-1] == dm(
-        "DU001", "Xu Chen 给你加了 1 分：受用户来电表扬。你的本月得分：98。\n", "entry:7")
+        "DU001", "Xu Chen给你加了 1 分：受用户来电表扬。你的本月得分：98。\n", "entry:7")
 
 
 REFUSALS = [

@@ -279,7 +279,7 @@ SETTINGS_CASES = [
     pytest.param({**GOOD, "SLACK_API_URL": "ftp://slack.example.com/api/"},
                  "SLACK_API_URL is not an http(s) URL: 'ftp://slack.example.com/api/'. Leave it unset for "
                  "https://slack.com/api/.",
-                 "SLACK_API_URL 不是 http(s) 地址：'ftp://slack.example.com/api/'。不设置即使用 https://slack.com/api/。",
+                 "SLACK_API_URL 不是 http(s) 地址：“ftp://slack.example.com/api/”。不设置即使用 https://slack.com/api/。",
                  id="api-url-not-http"),
 ]
 

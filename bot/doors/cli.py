@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from bot.config.center import Center
 from bot.config.settings import Settings, load_settings
+from bot.doors.arguments import parse
 from bot.doors.console import Console, typed_lines
 from bot.doors.demo import build_demo
 from bot.doors.wiring import build_bot, chat_platforms, open_world, round_platforms
@@ -49,11 +50,14 @@ log = logging.getLogger("kpibot")
 def main(argv: list[str] | None = None) -> int:
     """Run one command; a problem becomes one line on stderr and a non-zero exit."""
     locale = os.environ.get("KPIBOT_LOCALE") if os.environ.get("KPIBOT_LOCALE") in LOCALES else "en"
-    args = _parser(locale).parse_args(argv)
+    try:
+        args = parse(argv, locale)
+    except SystemExit as done:  # --help, --version, or a usage error argparse has already printed
+        return int(done.code or 0)
     try:
         settings = load_settings()
         locale = settings.locale
-        return args.command(args, settings)
+        return COMMANDS[args.leaf](args, settings)
     except ImportRejected as rejected:
         return _fail(render("import_rejected", locale, problem=rejected))
     except Problem as problem:
@@ -73,58 +77,6 @@ def main(argv: list[str] | None = None) -> int:
 def _fail(message: str, code: int = 1) -> int:
     print(message.rstrip("\n"), file=sys.stderr)
     return code
-
-
-def _parser(locale: str) -> argparse.ArgumentParser:
-    say = lambda key: text(locale, f"help.{key}")  # noqa: E731
-    parser = argparse.ArgumentParser(prog="kpibot", description=say("kpibot"))
-    commands = parser.add_subparsers(required=True, metavar="COMMAND")
-
-    db = commands.add_parser("db", help=say("db")).add_subparsers(required=True, metavar="ACTION")
-    db.add_parser("upgrade", help=say("db_upgrade")).set_defaults(command=db_upgrade)
-
-    roster = commands.add_parser("roster", help=say("roster")).add_subparsers(required=True, metavar="ACTION")
-    roster_import = roster.add_parser("import", help=say("roster_import"))
-    roster_import.add_argument("file", metavar="FILE")
-    roster_import.set_defaults(command=roster_import_command)
-
-    stats = commands.add_parser("stats", help=say("stats")).add_subparsers(required=True, metavar="ACTION")
-    stats_import = stats.add_parser("import", help=say("stats_import"))
-    stats_import.add_argument("file", metavar="FILE")
-    stats_import.add_argument("--format", choices=("daily", "cdr"), default="daily", help=say("format"))
-    stats_import.set_defaults(command=stats_import_command)
-    show = stats.add_parser("show", help=say("stats_show"))
-    show.add_argument("employee_id", metavar="EMPLOYEE_ID")
-    show.add_argument("--date", metavar="DAY", help=say("date"))
-    show.add_argument("--locale", choices=LOCALES, help=say("locale"))
-    show.set_defaults(command=stats_show)
-
-    jobs = commands.add_parser("jobs", help=say("jobs")).add_subparsers(required=True, metavar="ACTION")
-    run = jobs.add_parser("run", help=say("jobs_run")).add_subparsers(required=True, metavar="JOB")
-    run_morning = run.add_parser("morning", help=say("morning"))
-    run_morning.add_argument("--date", metavar="YYYY-MM-DD", help=say("morning_date"))
-    run_morning.add_argument("--force", action="store_true", help=say("force"))
-    run_morning.set_defaults(command=morning_command)
-    run_month_end = run.add_parser("month-end", help=say("month_end"))
-    run_month_end.add_argument("--month", metavar="YYYY-MM", help=say("month_end_month"))
-    run_month_end.set_defaults(command=month_end_command)
-    run.add_parser("pull", help=say("pull")).set_defaults(command=pull_command)
-    jobs.add_parser("status", help=say("status")).set_defaults(command=status_command)
-    commands.add_parser("scheduler", help=say("scheduler")).set_defaults(command=scheduler_command)
-
-    serve = commands.add_parser("serve", help=say("serve"))
-    serve.add_argument("--no-scheduler", action="store_true", help=say("no_scheduler"))
-    serve.set_defaults(command=serve_command)
-
-    console = commands.add_parser("console", help=say("console"))
-    console.add_argument("--as", dest="employee_id", required=True, metavar="EMPLOYEE_ID", help=say("console_as"))
-    console.set_defaults(command=console_command)
-
-    demo = commands.add_parser("demo", help=say("demo"))
-    demo.add_argument("--db", default="kpibot-demo.db", metavar="PATH", help=say("demo_db"))
-    demo.add_argument("--date", metavar="YYYY-MM-DD", help=say("demo_date"))
-    demo.set_defaults(command=demo_command)
-    return parser
 
 
 # --- commands --------------------------------------------------------------------------
@@ -293,6 +245,22 @@ def demo_command(args: argparse.Namespace, settings: Settings) -> int:
         print("\n" + text(locale, "demo.next", path=path, kpibot=_how_to_run(), employee_id=nudge.agent.employee_id,
                           lead=demo.leads[0].name, lead_id=demo.leads[0].employee_id))
     return 0
+
+
+COMMANDS: dict[str, Command] = {
+    "db upgrade": db_upgrade,
+    "roster import": roster_import_command,
+    "stats import": stats_import_command,
+    "stats show": stats_show,
+    "jobs run morning": morning_command,
+    "jobs run month-end": month_end_command,
+    "jobs run pull": pull_command,
+    "jobs status": status_command,
+    "serve": serve_command,
+    "scheduler": scheduler_command,
+    "console": console_command,
+    "demo": demo_command,
+}
 
 
 # --- helpers ---------------------------------------------------------------------------

@@ -79,11 +79,11 @@ def test_every_command_answers_and_a_mistake_is_one_line_with_the_usage(console)
 def test_it_speaks_the_persons_language(console):
     code, out, _ = console("L01", "/deduct A001 迟到", "/teamstats 昨天", locale="zh-CN")
     assert out.splitlines()[:3] == [
-        "已为 Wang Fang（A001）记录：-2 迟到。其本月得分：97。",
+        "已为Wang Fang（A001）记录：-2 迟到。其本月得分：97。",
         "如需撤销，请输入：undo 6",
         "→ 私信Wang Fang（A001），仅在此显示（没有聊天平台能联系到此人）：",
     ]
-    assert "Team 1 11月3日 周二：" in out
+    assert "Team 1，11月3日 周二：" in out
 
 
 def test_someone_not_on_the_roster_is_one_line_and_exit_1(console):
