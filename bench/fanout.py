@@ -22,7 +22,7 @@ from pathlib import Path
 from sqlalchemy import insert
 from sqlmodel import Session
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests" / "support"))
 from slack_standin import SlackStandIn  # noqa: E402
 
 from bot.outbox import deliveries as outbox  # noqa: E402

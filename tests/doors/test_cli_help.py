@@ -14,7 +14,7 @@ import pytest
 from bot.doors.arguments import ARGPARSE, argparse_text, columns, parser, wrap
 from bot.doors.cli import COMMANDS, main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LEAVES = ["db upgrade", "roster import", "stats import", "stats show", "jobs run morning", "jobs run month-end",
           "jobs run pull", "jobs status", "serve", "scheduler", "console", "demo"]
 SCREENS = [[], ["db"], ["roster"], ["stats"], ["jobs"], ["jobs", "run"], *(leaf.split() for leaf in LEAVES)]

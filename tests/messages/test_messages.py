@@ -22,7 +22,7 @@ from messages.formats import bar, number, pct, signed, vocabulary
 from messages.render import catalog, render, text
 from scoring.calendar import Month
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).parent / "golden"
 LOCALES = ("en", "zh-CN")
 

@@ -12,7 +12,7 @@ from bot.doors.slack.app import open_slack
 from bot.doors.slack.door import SlackDoor
 from bot.outbox.platforms import Platforms
 
-MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
+MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 COMMANDS = ["/mystats", "/deduct", "/award", "/leaderboard", "/teamstats"]
 NEEDED_SCOPES = {"commands", "chat:write", "im:write", "users:read", "users:read.email"}
 
