@@ -28,6 +28,7 @@ import pytest
 from sqlmodel import Session
 
 from bot.rounds.run import month_end_round
+from bot.store.models import Agent
 from factories import add_day, add_entry
 from messages.charts import bar_chart
 from rounds_world import CHANNEL, DIES, call, dm, kpibot, post, posted, transcript, world  # noqa: F401
@@ -183,6 +184,38 @@ def test_without_a_leaderboard_channel_the_command_says_so_in_chinese(november, 
     assert texts["review:2026-11:M01"] == (
         "2026年11月月度考评\n低于及格分 60（需二次培训）：\n  Chen Jing（A004），Alpha：55\n"
         "连续 2 个月低于 80 分（需二次培训）：\n  Li Na（A002），Alpha：78、78")
+
+
+def test_an_agent_leaving_in_november_is_not_ranked_and_her_final_month_says_why(november):
+    """Li Na's leave date is Fri 27 Nov (she is still active, so she gets her final month). Her
+    quota is 20 assessed days (2-27 Nov), 20 x 60 = 1,200 calls and 20 x 150 = 3,000 min:
+    888 / 1,200 = 74.0 %, 2,230 / 3,000 = 74.3 %, mean 74.2 %; 312 calls and 770 min short.
+    The six others are ranked: 106.3, 17.6, 4.8, 4.8, 0.0, 0.0."""
+    with Session(november.engine) as session:
+        li = session.get(Agent, november.people["A002"].id)
+        li.leave_date = date(2026, 11, 27)
+        session.add(li)
+        session.commit()
+    report = november.month_end("2026-11")
+    assert (report.state, report.queued, report.outcome.failed) == ("ran", 11, [])
+    texts = posted(november.standin)
+    assert texts["month-end:2026-11:A002"] == """\
+November 2026 is closed.
+Score 78 (base 100).
+Not ranked: your leave date, 27 Nov, is in this month, and nobody is ranked in the month they leave.
+Monthly quota not met: 888 of 1,200 calls, 2,230 of 3,000 talk minutes, attainment 74.2%; 312 calls and 770 min short."""
+    assert texts[f"month-end:2026-11:#{CHANNEL}"].startswith("""\
+Leaderboard, November 2026, by attainment
+ 1. Wang Fang · Alpha · 106.3%
+ 2. Zhou Min · Beta · 17.6%
+ 3. Chen Jing · Alpha · 4.8%
+ 3. Wu Gang · Beta · 4.8%
+ 5. Zhao Lei · Alpha · 0.0%
+ 5. Liu Yang · Alpha · 0.0%
+
+Teams
+""")
+    assert texts["month-end:2026-11:A001"].split("\n")[2] == "Rank 1 of 6 by attainment."
 
 
 # --- the quarter's last month ---------------------------------------------------------------------

@@ -829,6 +829,32 @@ def test_the_leaderboard_shows_the_top_and_only_the_callers_own_rank(world, user
         said(f"{BOARD}\n{TOP}\n\n{you}\n", [header(BOARD), section(TOP), context(you)])]
 
 
+@NOV_4
+def test_an_agent_leaving_this_month_is_not_ranked_and_is_told_why(world):
+    """Li Na's leave date is Tue 3 Nov: November ranks Wang Fang alone, and Li Na still sees her
+    own numbers. Her quota is her 2 assessed days, 2 x 50 = 100 calls and 2 x 120 = 240 min:
+    90 / 100 = 90.0 %, 220 / 240 = 91.7 %, mean 90.8 %; 10 calls and 20 min short."""
+    change(world, "A002", leave_date=date(2026, 11, 3))
+    top = " 1. Wang Fang · Team 1 · 14.4%"
+    you = "You are not ranked this month: your leave date, 3 Nov, is in it."
+    assert command(world, "/leaderboard", "", "U002") == [
+        said(f"{BOARD}\n{top}\n\n{you}\n", [header(BOARD), section(top), context(you)])]
+    text, blocks = stats_answer(
+        LI, "Wed 4 Nov: not on the roster that day.",
+        "November 2026 up to Wed 4 Nov: 90 of 100 calls, 220 of 240 talk minutes\n"
+        "  Quota pro-rated: 2 of 21 working days assessed.\n"
+        "  calls █████████░ 90.0% · talk █████████░ 91.7%\n"
+        "  Attainment 90.8%.\n"
+        "  Left on 3 Nov: 10 calls and 20 min short of the pro-rated quota.",
+        "Score 97 (base 100)\n"
+        "  -3 left at 16:30 without asking · 3 Nov · Xu Chen",
+        rank="Not ranked: your leave date, 3 Nov, is in this month, and nobody is ranked in the month they leave.")
+    assert command(world, "/mystats", "", "U002") == [said(text, blocks)]
+    assert command(world, "/leaderboard", "", "U001") == [
+        said(f"{BOARD}\n{top}\n\nYou: rank 1 of 1, 14.4%.\n",
+             [header(BOARD), section(top), context("You: rank 1 of 1, 14.4%.")])]
+
+
 @pytest.mark.parametrize("user", ["U100", "U900"])
 @NOV_4
 def test_a_lead_or_manager_sees_the_leaderboard_without_a_rank_of_their_own(world, user):

@@ -118,3 +118,10 @@ def test_a_leaver_short_in_a_month_still_running_is_told_when_they_left(cli, ses
     assert "Left on 3 Nov: 10 calls and 20 min short of the pro-rated quota." in day
     assert "11月3日离职：距折算后的基本量还差 10 次、20 分钟。" in zh
     assert "The month closed 10 calls and 20 min short." in month  # November is over
+    # Her leave date is in November: she is not ranked in it, and is told why; Wang Fang is
+    # the one agent ranked (Zhao Lei has no assessed day by the 4th).
+    why = "Not ranked: your leave date, 3 Nov, is in this month, and nobody is ranked in the month they leave."
+    assert day.endswith(f"\n{why}\n") and month.endswith(f"\n{why}\n")
+    assert zh.endswith("\n不参与排名：你的离职日期（11月3日）在本月，离职当月不参与排名。\n")
+    _, wang, _ = cli("stats", "show", "A001", "--date", "2026-11-04")
+    assert "Rank 1 of 1 by attainment." in wang

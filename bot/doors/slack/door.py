@@ -192,7 +192,8 @@ class SlackDoor:
         month = parse_month(words, today)
         board = month_standings(session=session, center=self.center, month=month,
                                 through=min(month.last, today))
-        mine = {"you": board.place_of(agent.employee_id)} if agent.role == "agent" else {}
+        mine = ({"you": board.place_of(agent.employee_id), "left_on": board.left_on(agent.employee_id)}
+                if agent.role == "agent" else {})
         self._reply(respond, "leaderboard", locale, blocks=True, b=board,
                     places=board.places[:self.center.policy.leaderboard_places], **mine)
 
