@@ -38,9 +38,7 @@ class Tier:
     label: Label
     daily_calls: int
     daily_talk_minutes: int
-    monthly_calls: int
-    monthly_talk_minutes: int
-    monthly_members: int
+    monthly_members: int  # the incentive target (激励量); the month's basic quota is the days' added up
 
 
 @dataclass(frozen=True)
@@ -194,7 +192,7 @@ def _label(value: Any, key: str) -> Label:
 _TIER = _fields(
     label=_label,
     daily=_fields(calls=_whole(1), talk_minutes=_whole(1)),
-    monthly=_fields(calls=_whole(1), talk_minutes=_whole(1), members=_whole(0)),
+    monthly=_fields(members=_whole(0)),
 )
 _ITEM = _fields(points=_whole(1), en=_text, **{"zh-CN": _text})
 _SCHEMA = _fields(
@@ -226,12 +224,20 @@ def _tiers(value: Any, key: str) -> dict[str, Tier]:
             raise _Invalid(_join(key, required), "missing_tier")
     tiers = {}
     for name, raw in value.items():
+        _refuse_monthly_quota(raw, _join(key, name))
         got = _TIER(raw, _join(key, name))
-        tiers[name] = Tier(
-            name, got["label"], got["daily"]["calls"], got["daily"]["talk_minutes"],
-            got["monthly"]["calls"], got["monthly"]["talk_minutes"], got["monthly"]["members"],
-        )
+        tiers[name] = Tier(name, got["label"], got["daily"]["calls"], got["daily"]["talk_minutes"],
+                           got["monthly"]["members"])
     return tiers
+
+
+def _refuse_monthly_quota(raw: Any, key: str) -> None:
+    # A monthly calls or minutes figure beside the daily one would tell a second story in any
+    # month that is not 22 working days long; the month is the days' quotas added up.
+    monthly = raw.get("monthly") if isinstance(raw, dict) else None
+    for name in ("calls", "talk_minutes"):
+        if isinstance(monthly, dict) and name in monthly:
+            raise _Invalid(f"{key}.monthly.{name}", "monthly_quota_removed", daily=f"{key}.daily.{name}")
 
 
 def _ladder(value: Any, key: str) -> tuple[ContactStep, ...]:

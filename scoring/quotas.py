@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import calendar as _stdlib_calendar
-import math
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
-from fractions import Fraction
 
 from scoring.calendar import Month, WorkCalendar
 from scoring.policy import Policy, Tier
@@ -98,20 +95,13 @@ def _is_assessed_working_day(policy: Policy, agent: Agent, day: date) -> bool:
 
 
 def monthly_quota(policy: Policy, cal: WorkCalendar, agent: Agent, month: Month) -> MonthlyQuota:
-    """The month's quota, pro-rated by assessed working days.
+    """The month's quota: the daily quotas of the agent's assessed working days, added up.
 
-    Each assessed working day carries 1/N of its tier's monthly quota (N = the month's
-    working days), so a full month in one tier is exactly the policy's figure, and a
-    partial month or a tier change mid-month is weighted by the days. Rounded half up.
+    The seeds make the daily quota binding on every working day and give the month as 22 ×
+    the daily quota; adding up the days keeps the two in step in a month of any length, so
+    meeting the day every day meets the month exactly. Each day counts in the tier of that day.
     """
     days = cal.month_working_days(month)
-    assessed = assessed_days(policy, cal, agent, month)
-    by_tier = Counter(tier_on(policy, agent, day).name for day in assessed)
-    calls = sum((Fraction(policy.tiers[t].monthly_calls * n, len(days)) for t, n in by_tier.items()), Fraction(0))
-    minutes = sum((Fraction(policy.tiers[t].monthly_talk_minutes * n, len(days)) for t, n in by_tier.items()),
-                  Fraction(0))
-    return MonthlyQuota(_round_half_up(calls), _round_half_up(minutes), len(assessed), len(days))
-
-
-def _round_half_up(value: Fraction) -> int:
-    return math.floor(value + Fraction(1, 2))
+    tiers = [tier_on(policy, agent, day) for day in assessed_days(policy, cal, agent, month)]
+    return MonthlyQuota(sum(t.daily_calls for t in tiers), sum(t.daily_talk_minutes for t in tiers),
+                        len(tiers), len(days))

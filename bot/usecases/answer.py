@@ -146,7 +146,8 @@ def _leaderboard(asking: _Asking, text: str) -> Answer:
     month = parse_month(text, asking.today, "leaderboard")
     board = month_standings(session=asking.session, center=asking.center, month=month,
                             through=min(month.last, asking.today))
-    mine = {"you": board.place_of(asking.person.employee_id)} if permissions.is_ranked(asking.you) else {}
+    you = asking.person.employee_id
+    mine = {"you": board.place_of(you), "left_on": board.left_on(you)} if permissions.is_ranked(asking.you) else {}
     return asking.answer("leaderboard", b=board, places=board.top, **mine)
 
 

@@ -39,6 +39,11 @@ class Standings:
     def place_of(self, employee_id: str) -> Place[Standing] | None:
         return self._places.get(employee_id)
 
+    def left_on(self, employee_id: str) -> date | None:
+        """The agent's leave date when it falls in the month (and so keeps them unranked)."""
+        standing = self.all.get(employee_id)
+        return standing.month.left_on if standing else None
+
     @cached_property
     def _places(self) -> dict[str, Place[Standing]]:
         return {p.key.agent.employee_id: p for p in self.places}
@@ -47,8 +52,9 @@ class Standings:
 def month_standings(*, session: Session, center: Center, month: Month, through: date,
                     days_left_from: date | None = None) -> Standings:
     """Rank every agent assessed in `month` by the policy metric, as of `through`: the days and
-    the ledger entries dated up to it. To keep it simple, an entry undone later counts as undone
-    all the same: an undo corrects a mistake, and a day looked back on shows it corrected.
+    the ledger entries dated up to it. An agent whose leave date is in `month` is in `all` but
+    not ranked. To keep it simple, an entry undone later counts as undone all the same: an undo
+    corrects a mistake, and a day looked back on shows it corrected.
     The pace is over the assessed days from `days_left_from` (default: after `through`)."""
     through = min(through, month.last)
     days = queries.days_by_agent(session=session, start=month.first, end=through)
@@ -68,8 +74,9 @@ def month_standings(*, session: Session, center: Center, month: Month, through: 
 
 
 def _metric(metric: str, progress: MonthProgress, score: int) -> float | None:
-    """The value ranked; None (not ranked) before the agent's first assessed day."""
-    if progress.days_assessed == 0:
+    """The value ranked; None (not ranked) before the agent's first assessed day, and in the
+    month of the agent's leave date: a few strong days before leaving are no month's work."""
+    if progress.days_assessed == 0 or progress.left_on is not None:
         return None
     if metric == "score":
         return score

@@ -254,24 +254,28 @@ WANG = "Wang Fang (A001) · Team 1 · veteran"
 WANG_4_NOV = ("Wed 4 Nov: 55 of 60 calls, 160 of 150 talk minutes\n"
               "  calls █████████░ 91.7% · talk ██████████ 107.0%\n"
               "  Short by 5 calls.")
-# 60 + 66 + 55 calls; 150 + 144 + 160.5 minutes. Asked on Wed 4 Nov, the 19 working days left count
-# the 4th itself, as the morning's message does: ceil(1,139 / 19) = 60; ceil(170,730 s / 19 / 60) = 150.
-WANG_NOVEMBER = ("November 2026 up to Wed 4 Nov: 181 of 1,320 calls, 454 of 3,300 talk minutes\n"
-                 "  calls █░░░░░░░░░ 13.7% · talk █░░░░░░░░░ 13.8%\n"
-                 "  Attainment 13.7%.\n"
-                 "  Still needed: 60 calls and 150 min a day for the 19 working days left.")
+# 60 + 66 + 55 calls; 150 + 144 + 160.5 minutes, of November's 21 x 60 = 1,260 calls and 21 x 150 =
+# 3,150 minutes: 181 / 1,260 = 14.4 %, 454.5 / 3,150 = 14.4 %. Asked on Wed 4 Nov, the 19 working days
+# left count the 4th itself (its 55 calls already in), as the morning's message does:
+# ceil(1,079 / 19) = ceil(56.8) = 57; ceil((189,000 - 27,270) s / 19 / 60) = ceil(141.9) = 142.
+WANG_NOVEMBER = ("November 2026 up to Wed 4 Nov: 181 of 1,260 calls, 454 of 3,150 talk minutes\n"
+                 "  calls █░░░░░░░░░ 14.4% · talk █░░░░░░░░░ 14.4%\n"
+                 "  Attainment 14.4%.\n"
+                 "  Still needed: 57 calls and 142 min a day for the 19 working days left.")
 WANG_3_NOV = ("Tue 3 Nov: 66 of 60 calls, 144 of 150 talk minutes\n"
               "  calls ██████████ 110.0% · talk █████████░ 96.0%\n"
               "  Short by 6 min.")
-# 126 / 1,320 = 9.5 %, 294 / 3,300 = 8.9 %; 1,194 calls and 180,360 s over 19 days: 63 and 159.
-WANG_NOVEMBER_TO_3 = ("November 2026 up to Tue 3 Nov: 126 of 1,320 calls, 294 of 3,300 talk minutes\n"
-                      "  calls ░░░░░░░░░░ 9.5% · talk ░░░░░░░░░░ 8.9%\n"
-                      "  Attainment 9.2%.\n"
-                      "  Still needed: 63 calls and 159 min a day for the 19 working days left.")
-WANG_OCTOBER = ("October 2026 up to Sat 31 Oct: 0 of 1,320 calls, 0 of 3,300 talk minutes\n"
+# 126 / 1,260 = 10.0 %, 294 / 3,150 = 9.3 %, mean 9.7 %; 1,134 calls and 189,000 - 17,640 = 171,360 s
+# over the 19 days from the 4th: ceil(59.7) = 60 and ceil(150.3) = 151 (Tuesday's 6 minutes short).
+WANG_NOVEMBER_TO_3 = ("November 2026 up to Tue 3 Nov: 126 of 1,260 calls, 294 of 3,150 talk minutes\n"
+                      "  calls █░░░░░░░░░ 10.0% · talk ░░░░░░░░░░ 9.3%\n"
+                      "  Attainment 9.7%.\n"
+                      "  Still needed: 60 calls and 151 min a day for the 19 working days left.")
+# October's 18 working days: 18 x 60 = 1,080 calls, 18 x 150 = 2,700 minutes.
+WANG_OCTOBER = ("October 2026 up to Sat 31 Oct: 0 of 1,080 calls, 0 of 2,700 talk minutes\n"
                 "  calls ░░░░░░░░░░ 0.0% · talk ░░░░░░░░░░ 0.0%\n"
                 "  Attainment 0.0%.\n"
-                "  The month closed 1,320 calls and 3,300 min short.")
+                "  The month closed 1,080 calls and 2,700 min short.")
 WANG_SCORE = ("Score 99 (base 100)\n"
               "  -2 Late · 3 Nov · Xu Chen\n"
               "  +1 Praised by a customer's call: thanked by a caller · 4 Nov · Xu Chen\n"
@@ -311,14 +315,14 @@ def test_mystats_of_a_past_month_shows_how_it_closed(world):
 
 @NOV_4
 def test_mystats_tells_a_first_week_agent_they_are_exempt(world):
-    # Zhao Lei joined Mon 2 Nov: assessed from Mon 9 Nov, 16 of 21 working days, so 16/21 of the
-    # new hire's 1,100 calls and 2,640 minutes.
+    # Zhao Lei joined Mon 2 Nov: assessed from Mon 9 Nov, 16 of 21 working days, so 16 x 50 = 800
+    # calls and 16 x 120 = 1,920 minutes, 50 and 120 a day over the 16 days.
     text, blocks = stats_answer(
         "Zhao Lei (A003) · Team 2 · new hire",
         "Wed 4 Nov: 0 calls, 0 min of talk time. First week: exempt from the quota.",
-        "November 2026: no working day assessed yet; the quota is 838 calls and 2,011 talk minutes.\n"
+        "November 2026: no working day assessed yet; the quota is 800 calls and 1,920 talk minutes.\n"
         "  Quota pro-rated: 16 of 21 working days assessed.\n"
-        "  Still needed: 53 calls and 126 min a day for the 16 working days left.",
+        "  Still needed: 50 calls and 120 min a day for the 16 working days left.",
         "Score 100 (base 100)\nNo deductions or awards this month.",
         rank="Not ranked yet: no assessed day this month.")
     assert command(world, "/mystats", "", "U003") == [said(text, blocks)]
@@ -346,10 +350,10 @@ def test_mystats_speaks_chinese_to_someone_whose_roster_locale_is_chinese(world)
         "11月4日 周三：通话 55/60 次，通话时长 160/150 分钟\n"
         "  次数 █████████░ 91.7% · 时长 ██████████ 107.0%\n"
         "  还差 5 次。",
-        "2026年11月截至11月4日 周三：通话 181/1,320 次，通话时长 454/3,300 分钟\n"
-        "  次数 █░░░░░░░░░ 13.7% · 时长 █░░░░░░░░░ 13.8%\n"
-        "  达成率 13.7%。\n"
-        "  剩余 19 个工作日，每天还需 60 次、150 分钟。",
+        "2026年11月截至11月4日 周三：通话 181/1,260 次，通话时长 454/3,150 分钟\n"
+        "  次数 █░░░░░░░░░ 14.4% · 时长 █░░░░░░░░░ 14.4%\n"
+        "  达成率 14.4%。\n"
+        "  剩余 19 个工作日，每天还需 57 次、142 分钟。",
         "本月得分 99（基础分 100）\n"
         "  -2 迟到 · 11月3日 · Xu Chen\n"
         "  +1 受用户来电表扬：thanked by a caller · 11月4日 · Xu Chen\n"
@@ -787,20 +791,48 @@ def test_a_bad_modal_submission_answers_errors_in_the_form_and_writes_nothing(wo
 
 # === /leaderboard =============================================================================
 
-# Li Na, new hire: 90 / 1,100 calls = 8.2 %, 220 / 2,640 min = 8.3 %, attainment 8.3 %.
+# Wang Fang: 181 / 1,260 calls = 14.4 %, 454.5 / 3,150 min = 14.4 %, attainment 14.4 %.
+# Li Na, new hire: 90 / 21 x 50 = 90 / 1,050 calls = 8.6 %, 220 / 21 x 120 = 220 / 2,520 min = 8.7 %,
+# attainment (8.571 + 8.730) / 2 = 8.65 -> 8.7 %.
 BOARD = "Leaderboard, November 2026, by attainment"
-TOP = " 1. Wang Fang · Team 1 · 13.7%\n 2. Li Na · Team 1 · 8.3%"
+TOP = " 1. Wang Fang · Team 1 · 14.4%\n 2. Li Na · Team 1 · 8.7%"
 
 
 @pytest.mark.parametrize("user, you", ids=["first", "second", "unranked"], argvalues=[
-    ("U001", "You: rank 1 of 2, 13.7%."),
-    ("U002", "You: rank 2 of 2, 8.3%."),
+    ("U001", "You: rank 1 of 2, 14.4%."),
+    ("U002", "You: rank 2 of 2, 8.7%."),
     ("U003", "You are not ranked this month."),  # Zhao Lei's first week
 ])
 @NOV_4
 def test_the_leaderboard_shows_the_top_and_only_the_callers_own_rank(world, user, you):
     assert command(world, "/leaderboard", "", user) == [
         said(f"{BOARD}\n{TOP}\n\n{you}\n", [header(BOARD), section(TOP), context(you)])]
+
+
+@NOV_4
+def test_an_agent_leaving_this_month_is_not_ranked_and_is_told_why(world):
+    """Li Na's leave date is Tue 3 Nov: November ranks Wang Fang alone, and Li Na still sees her
+    own numbers. Her quota is her 2 assessed days, 2 x 50 = 100 calls and 2 x 120 = 240 min:
+    90 / 100 = 90.0 %, 220 / 240 = 91.7 %, mean 90.8 %; 10 calls and 20 min short."""
+    change(world, "A002", leave_date=date(2026, 11, 3))
+    top = " 1. Wang Fang · Team 1 · 14.4%"
+    you = "You are not ranked this month: your leave date, 3 Nov, is in it."
+    assert command(world, "/leaderboard", "", "U002") == [
+        said(f"{BOARD}\n{top}\n\n{you}\n", [header(BOARD), section(top), context(you)])]
+    text, blocks = stats_answer(
+        LI, "Wed 4 Nov: not on the roster that day.",
+        "November 2026 up to Wed 4 Nov: 90 of 100 calls, 220 of 240 talk minutes\n"
+        "  Quota pro-rated: 2 of 21 working days assessed.\n"
+        "  calls █████████░ 90.0% · talk █████████░ 91.7%\n"
+        "  Attainment 90.8%.\n"
+        "  Left on 3 Nov: 10 calls and 20 min short of the pro-rated quota.",
+        "Score 97 (base 100)\n"
+        "  -3 left at 16:30 without asking · 3 Nov · Xu Chen",
+        rank="Not ranked: your leave date, 3 Nov, is in this month, and nobody is ranked in the month they leave.")
+    assert command(world, "/mystats", "", "U002") == [said(text, blocks)]
+    assert command(world, "/leaderboard", "", "U001") == [
+        said(f"{BOARD}\n{top}\n\nYou: rank 1 of 1, 14.4%.\n",
+             [header(BOARD), section(top), context("You: rank 1 of 1, 14.4%.")])]
 
 
 @pytest.mark.parametrize("user", ["U100", "U900"])
@@ -821,16 +853,18 @@ def test_the_leaderboard_of_a_past_month(world):
 @NOV_4
 def test_the_leaderboard_shows_the_policys_number_of_places(world):
     """Twelve more agents, Extra 01 to 12, at 20 % to 75 %: calls and minutes both k % of the
-    veteran's 1,320 and 3,300; the policy shows ten places, Li Na sees her own 14th."""
+    veteran's November, 1,260 calls and 3,150 min: 1,260 k / 100 = 63 k / 5 calls and
+    3,150 k / 100 = 31.5 k min = 63 k × 30 s (k = 20: 252 calls and 630 min). The policy shows ten
+    places, Li Na sees her own 14th."""
     with world.session() as session:
         for n in range(1, 13):
             k = 15 + 5 * n
             extra = add_agent(session, f"B{n:03d}", name=f"Extra {n:02d}", team="Team 2")
-            session.add(DailyStat(agent_id=extra.id, day=date(2026, 11, 2), calls=66 * k // 5,
-                                  talk_seconds=33 * k * 60))
+            session.add(DailyStat(agent_id=extra.id, day=date(2026, 11, 2), calls=63 * k // 5,
+                                  talk_seconds=63 * k * 30))
         session.commit()
     top = "\n".join(f"{rank:2d}. Extra {13 - rank:02d} · Team 2 · {80 - 5 * rank}.0%" for rank in range(1, 11))
-    you = "You: rank 14 of 14, 8.3%."
+    you = "You: rank 14 of 14, 8.7%."
     assert top.split("\n")[::9] == [" 1. Extra 12 · Team 2 · 75.0%", "10. Extra 03 · Team 2 · 30.0%"]
     assert command(world, "/leaderboard", "", "U002") == [
         said(f"{BOARD}\n{top}\n\n{you}\n", [header(BOARD), section(top), context(you)])]
@@ -853,7 +887,7 @@ def test_the_leaderboard_of_a_month_to_come_says_so(world):
 
 TEAM_1 = ("Team 1, Wed 4 Nov: 0 of 2 met the daily quota.\n"
           "Behind:\n"
-          "  Wang Fang (A001): short by 5 calls · month 13.7%\n"
+          "  Wang Fang (A001): short by 5 calls · month 14.4%\n"
           "No numbers: Li Na")
 TEAM_2 = "Team 2, Wed 4 Nov: 0 of 0 met the daily quota.\nFirst week, exempt: Zhao Lei"
 OFFICE = "Office, Wed 4 Nov: nobody to report."
@@ -874,10 +908,12 @@ def test_teamstats_shows_a_lead_their_teams_and_a_manager_every_team(world, user
 @NOV_4
 def test_teamstats_of_an_earlier_day_puts_the_furthest_behind_first(world):
     # Tue 3 Nov: Li Na 40 / 50 calls and 100 / 120 min (81.7 %); Wang Fang 66 calls, 144 / 150 min.
+    # The month up to the 3rd: Li Na 90 / 1,050 and 220 / 2,520, 8.7 %; Wang Fang 126 / 1,260 = 10.0 %
+    # and 294 / 3,150 = 9.3 %, 9.7 %.
     text, blocks = teams_answer("Team 1, Tue 3 Nov: 0 of 2 met the daily quota.\n"
                                 "Behind:\n"
-                                "  Li Na (A002): short by 10 calls and 20 min · month 8.3%\n"
-                                "  Wang Fang (A001): short by 6 min · month 9.2%")
+                                "  Li Na (A002): short by 10 calls and 20 min · month 8.7%\n"
+                                "  Wang Fang (A001): short by 6 min · month 9.7%")
     assert command(world, "/teamstats", "2026-11-03", "U100") == [said(text, blocks)]
 
 
@@ -909,11 +945,13 @@ LI_TODAY = stats_answer(
     "Wed 4 Nov: 0 of 50 calls, 0 of 120 talk minutes\n"
     "  calls ░░░░░░░░░░ 0.0% · talk ░░░░░░░░░░ 0.0%\n"
     "  Short by 50 calls and 120 min.",
-    # 1,010 calls and 145,200 s still needed over 19 working days, today included: 54 calls and 128 min.
-    "November 2026 up to Wed 4 Nov: 90 of 1,100 calls, 220 of 2,640 talk minutes\n"
-    "  calls ░░░░░░░░░░ 8.2% · talk ░░░░░░░░░░ 8.3%\n"
-    "  Attainment 8.3%.\n"
-    "  Still needed: 54 calls and 128 min a day for the 19 working days left.",
+    # 1,050 - 90 = 960 calls and 151,200 - 13,200 = 138,000 s still needed over 19 working days,
+    # today included: ceil(50.5) = 51 calls and ceil(121.1) = 122 min (50 and 120 plus Tuesday's
+    # 10 calls and 20 min spread over the 19 days).
+    "November 2026 up to Wed 4 Nov: 90 of 1,050 calls, 220 of 2,520 talk minutes\n"
+    "  calls ░░░░░░░░░░ 8.6% · talk ░░░░░░░░░░ 8.7%\n"
+    "  Attainment 8.7%.\n"
+    "  Still needed: 51 calls and 122 min a day for the 19 working days left.",
     "Score 97 (base 100)\n"
     "  -3 left at 16:30 without asking · 3 Nov · Xu Chen",
     rank="Rank 2 of 2 by attainment.")
@@ -1060,8 +1098,8 @@ def test_opening_the_messages_tab_publishes_nothing(world):
 
 HELD = [
     ("/mystats", "", said(*LI_TODAY)),
-    ("/leaderboard", "", said(f"{BOARD}\n{TOP}\n\nYou: rank 2 of 2, 8.3%.\n",
-                              [header(BOARD), section(TOP), context("You: rank 2 of 2, 8.3%.")])),
+    ("/leaderboard", "", said(f"{BOARD}\n{TOP}\n\nYou: rank 2 of 2, 8.7%.\n",
+                              [header(BOARD), section(TOP), context("You: rank 2 of 2, 8.7%.")])),
     ("/teamstats", "", refused("/teamstats is for team leads and managers.", "teamstats")),
     ("/deduct", "<@U001> late", refused("Only team leads and managers can deduct and award.", "deduct")),
 ]
@@ -1106,8 +1144,8 @@ def assert_fits(blocks: list) -> None:
 def test_a_long_team_list_is_cut_to_slacks_limits_with_how_many_more(slack):
     big_center(slack, 250, calls=30)
     (method, body), = command(slack, "/teamstats", "", "U900")
-    # Every agent: 30 of 60 calls and 75 of 150 min; the month 30 / 1,320 and 75 / 3,300: 2.3 %.
-    lines = [f"  Agent A{n:04d} (A{n:04d}): short by 30 calls and 75 min · month 2.3%" for n in range(1, 251)]
+    # Every agent: 30 of 60 calls and 75 of 150 min; the month 30 / 1,260 and 75 / 3,150: 2.38 % -> 2.4 %.
+    lines = [f"  Agent A{n:04d} (A{n:04d}): short by 30 calls and 75 min · month 2.4%" for n in range(1, 251)]
     heading = "Floor, Wed 4 Nov: 0 of 250 met the daily quota."
     assert body["text"] == "\n".join([heading, "Behind:", *lines])  # the fallback is whole
     # Heading (49 with its stars) and "Behind:" take 57 characters, each agent's line 65 with its

@@ -1,15 +1,22 @@
 """The month-end round over real HTTP to a stand-in Slack: one leaderboard post and one chart in
 the leaderboard channel, each agent's final month, each lead's and manager's review list.
 
-The center is tests/rounds_world.py, with November closed as follows (by hand):
+The center is tests/rounds_world.py, with November closed as follows (by hand). November has 21
+working days: a veteran's month is 21 x 60 = 1,260 calls and 21 x 150 = 3,150 min, a new hire's
+21 x 50 = 1,050 and 21 x 120 = 2,520.
     Wang Fang   + 70 calls and 175 min on each of the 6 working days from 23 November: 930 + 420 = 1,350
-                calls, 2,272.5 + 1,050 = 3,322.5 min: 102.3 % and 100.7 %, mean 101.5 %: quota met.
-    Li Na       scores 78 in October (-20, -2) and 78 in November (-2, -20): below 80 two months running.
-    Chen Jing   scores 55 in November (-20, -20, -5): below the pass mark of 60.
-    Zhao Lei    assessed from Tue 24 November: 5 of 21 working days, 1,100 x 5/21 -> 262 calls,
-                2,640 x 5/21 -> 629 min; nothing done since.
-Ranked by attainment (7 agents; Qian Yu has left): 101.5, 67.4, 16.8, 4.6, 4.6, 0.0, 0.0. Teams by the
-mean of their members: Alpha (101.5 + 67.4 + 4.6 + 0 + 0) / 5 = 34.7, Beta (16.8 + 4.6) / 2 = 10.7.
+                calls, 2,272.5 + 1,050 = 3,322.5 min: 107.1 % and 105.5 %, mean 106.3 %: quota met.
+    Li Na       888 calls, 2,230 min: 70.5 %, 70.8 %, mean 70.6 %; 372 calls and 920 min short.
+                Scores 78 in October (-20, -2) and 78 in November (-2, -20): below 80 two months running.
+    Chen Jing   61 and 150: 4.8 %, 4.8 %, mean 4.8 %; 1,199 and 3,000 short. Scores 55 in November
+                (-20, -20, -5): below the pass mark of 60.
+    Zhou Min    220 and 560: 17.5 %, 17.8 %, mean 17.6 %; 1,040 and 2,590 short.
+    Wu Gang     new hire, 50 and 121 of 1,050 and 2,520: 4.8 %, 4.8 %, mean 4.8 %; 1,000 and 2,399 short.
+    Zhao Lei    assessed from Tue 24 November: 5 of 21 working days as a new hire, 5 x 50 = 250 calls,
+                5 x 120 = 600 min; nothing done since.
+Ranked by attainment (7 agents; Qian Yu has left): 106.3, 70.6, 17.6, 4.8, 4.8, 0.0, 0.0. Teams by the
+mean of their members: Alpha (106.3 + 70.6 + 4.8 + 0 + 0) / 5 = 181.7 / 5 = 36.3, Beta (17.6 + 4.8) / 2
+= 11.2.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import pytest
 from sqlmodel import Session
 
 from bot.rounds.month_end import month_end_round
+from bot.store.models import Agent
 from factories import add_day, add_entry
 from messages.charts import bar_chart
 from rounds_world import CHANNEL, DIES, call, dm, kpibot, post, posted, transcript, world  # noqa: F401
@@ -31,57 +39,57 @@ USERS = {"A001": "U001", "A002": "U002", "A003": "U003", "A004": "U004", "A006":
 
 BOARD = """\
 Leaderboard, November 2026, by attainment
- 1. Wang Fang · Alpha · 101.5%
- 2. Li Na · Alpha · 67.4%
- 3. Zhou Min · Beta · 16.8%
- 4. Chen Jing · Alpha · 4.6%
- 4. Wu Gang · Beta · 4.6%
+ 1. Wang Fang · Alpha · 106.3%
+ 2. Li Na · Alpha · 70.6%
+ 3. Zhou Min · Beta · 17.6%
+ 4. Chen Jing · Alpha · 4.8%
+ 4. Wu Gang · Beta · 4.8%
  6. Zhao Lei · Alpha · 0.0%
  6. Liu Yang · Alpha · 0.0%
 
 Teams
- 1. Alpha · 34.7%
- 2. Beta · 10.7%"""
+ 1. Alpha · 36.3%
+ 2. Beta · 11.2%"""
 BOARD_BLOCKS = [
     {"type": "header", "text": {"type": "plain_text", "text": "Leaderboard, November 2026, by attainment"}},
-    {"type": "section", "text": {"type": "mrkdwn", "text": " 1. Wang Fang · Alpha · 101.5%\n 2. Li Na · Alpha · 67.4%\n"
-                                 " 3. Zhou Min · Beta · 16.8%\n 4. Chen Jing · Alpha · 4.6%\n 4. Wu Gang · Beta · 4.6%\n"
+    {"type": "section", "text": {"type": "mrkdwn", "text": " 1. Wang Fang · Alpha · 106.3%\n 2. Li Na · Alpha · 70.6%\n"
+                                 " 3. Zhou Min · Beta · 17.6%\n 4. Chen Jing · Alpha · 4.8%\n 4. Wu Gang · Beta · 4.8%\n"
                                  " 6. Zhao Lei · Alpha · 0.0%\n 6. Liu Yang · Alpha · 0.0%"}},
-    {"type": "section", "text": {"type": "mrkdwn", "text": "*Teams*\n 1. Alpha · 34.7%\n 2. Beta · 10.7%"}},
+    {"type": "section", "text": {"type": "mrkdwn", "text": "*Teams*\n 1. Alpha · 36.3%\n 2. Beta · 11.2%"}},
 ]
-CHART_ROWS = [("1  A001", 101.5, "101.5%"), ("2  A002", 67.4, "67.4%"), ("3  A006", 16.8, "16.8%"),
-              ("4  A004", 4.6, "4.6%"), ("4  A007", 4.6, "4.6%"), ("6  A003", 0.0, "0.0%"), ("6  A005", 0.0, "0.0%")]
+CHART_ROWS = [("1  A001", 106.3, "106.3%"), ("2  A002", 70.6, "70.6%"), ("3  A006", 17.6, "17.6%"),
+              ("4  A004", 4.8, "4.8%"), ("4  A007", 4.8, "4.8%"), ("6  A003", 0.0, "0.0%"), ("6  A005", 0.0, "0.0%")]
 FINAL = {
     "A001": """\
 November 2026 is closed.
 Score 100 (base 100).
 Rank 1 of 7 by attainment.
-Monthly quota met: 1,350 of 1,320 calls, 3,322 of 3,300 talk minutes, attainment 101.5%.""",
+Monthly quota met: 1,350 of 1,260 calls, 3,322 of 3,150 talk minutes, attainment 106.3%.""",
     "A002": """\
 November 2026 is closed.
 Score 78 (base 100).
 Rank 2 of 7 by attainment.
-Monthly quota not met: 888 of 1,320 calls, 2,230 of 3,300 talk minutes, attainment 67.4%; 432 calls and 1,070 min short.""",
+Monthly quota not met: 888 of 1,260 calls, 2,230 of 3,150 talk minutes, attainment 70.6%; 372 calls and 920 min short.""",
     "A003": """\
 November 2026 is closed.
 Score 100 (base 100).
 Rank 6 of 7 by attainment.
-Monthly quota not met: 0 of 262 calls, 0 of 629 talk minutes, attainment 0.0%; 262 calls and 629 min short.""",
+Monthly quota not met: 0 of 250 calls, 0 of 600 talk minutes, attainment 0.0%; 250 calls and 600 min short.""",
     "A004": """\
 November 2026 is closed.
 Score 55 (base 100).
 Rank 4 of 7 by attainment.
-Monthly quota not met: 61 of 1,320 calls, 150 of 3,300 talk minutes, attainment 4.6%; 1,259 calls and 3,150 min short.""",
+Monthly quota not met: 61 of 1,260 calls, 150 of 3,150 talk minutes, attainment 4.8%; 1,199 calls and 3,000 min short.""",
     "A006": """\
 2026年11月已结束。
 得分 96（基础分 100）。
 按达成率排名：第 3 名，共 7 人。
-月度基本量未达成：通话 220/1,320 次，通话时长 560/3,300 分钟，达成率 16.8%；还差 1,100 次、2,740 分钟。""",
+月度基本量未达成：通话 220/1,260 次，通话时长 560/3,150 分钟，达成率 17.6%；还差 1,040 次、2,590 分钟。""",
     "A007": """\
 November 2026 is closed.
 Score 100 (base 100).
 Rank 4 of 7 by attainment.
-Monthly quota not met: 50 of 1,100 calls, 121 of 2,640 talk minutes, attainment 4.6%; 1,050 calls and 2,519 min short.""",
+Monthly quota not met: 50 of 1,050 calls, 121 of 2,520 talk minutes, attainment 4.8%; 1,000 calls and 2,399 min short.""",
 }
 REVIEW_ALPHA = """\
 Month-end review, November 2026
@@ -187,10 +195,42 @@ def test_without_a_leaderboard_channel_the_command_says_so_in_chinese(november, 
     texts = posted(november.standin)
     assert texts["month-end:2026-11:A002"] == (
         "2026年11月已结束。\n得分 78（基础分 100）。\n按达成率排名：第 2 名，共 7 人。\n"
-        "月度基本量未达成：通话 888/1,320 次，通话时长 2,230/3,300 分钟，达成率 67.4%；还差 432 次、1,070 分钟。")
+        "月度基本量未达成：通话 888/1,260 次，通话时长 2,230/3,150 分钟，达成率 70.6%；还差 372 次、920 分钟。")
     assert texts["review:2026-11:M01"] == (
         "2026年11月月度考评\n低于及格分 60（需二次培训）：\n  Chen Jing（A004），Alpha：55\n"
         "连续 2 个月低于 80 分（需二次培训）：\n  Li Na（A002），Alpha：78、78")
+
+
+def test_an_agent_leaving_in_november_is_not_ranked_and_her_final_month_says_why(november):
+    """Li Na's leave date is Fri 27 Nov (she is still active, so she gets her final month). Her
+    quota is 20 assessed days (2-27 Nov), 20 x 60 = 1,200 calls and 20 x 150 = 3,000 min:
+    888 / 1,200 = 74.0 %, 2,230 / 3,000 = 74.3 %, mean 74.2 %; 312 calls and 770 min short.
+    The six others are ranked: 106.3, 17.6, 4.8, 4.8, 0.0, 0.0."""
+    with Session(november.engine) as session:
+        li = session.get(Agent, november.people["A002"].id)
+        li.leave_date = date(2026, 11, 27)
+        session.add(li)
+        session.commit()
+    report = november.month_end("2026-11")
+    assert (report.state, report.queued, report.outcome.failed) == ("ran", 11, [])
+    texts = posted(november.standin)
+    assert texts["month-end:2026-11:A002"] == """\
+November 2026 is closed.
+Score 78 (base 100).
+Not ranked: your leave date, 27 Nov, is in this month, and nobody is ranked in the month they leave.
+Monthly quota not met: 888 of 1,200 calls, 2,230 of 3,000 talk minutes, attainment 74.2%; 312 calls and 770 min short."""
+    assert texts[f"month-end:2026-11:#{CHANNEL}"].startswith("""\
+Leaderboard, November 2026, by attainment
+ 1. Wang Fang · Alpha · 106.3%
+ 2. Zhou Min · Beta · 17.6%
+ 3. Chen Jing · Alpha · 4.8%
+ 3. Wu Gang · Beta · 4.8%
+ 5. Zhao Lei · Alpha · 0.0%
+ 5. Liu Yang · Alpha · 0.0%
+
+Teams
+""")
+    assert texts["month-end:2026-11:A001"].split("\n")[2] == "Rank 1 of 6 by attainment."
 
 
 # --- the quarter's last month ---------------------------------------------------------------------
@@ -213,7 +253,8 @@ Level review on the average score of July 2026 to September 2026:
 def third_quarter(world):  # noqa: F811
     """Monthly scores July, August, September: Li Na 75, 75, 76 (average 75.3: stays); Chen Jing 60, 62,
     58 (average 60: down); Zhou Min 40, 45, 50 (average 45: down with probation); Wang Fang and Liu Yang
-    100 (up). September's numbers: Wang Fang 58 calls and 140 min on the 30th (4.4 %, 4.2 %: 4.3 %),
+    100 (up). September has 22 working days: a veteran's month is 22 x 60 = 1,320 calls and 22 x 150 =
+    3,300 min. September's numbers: Wang Fang 58 calls and 140 min on the 30th (4.4 %, 4.2 %: 4.3 %),
     Li Na 65 and 160 (4.9 %, 4.8 %: 4.9 %); Alpha (4.9 + 4.3 + 0 + 0) / 4 = 2.3."""
     with Session(world.engine) as session:
         for who, scores in {"A002": (75, 75, 76), "A004": (60, 62, 58), "A006": (40, 45, 50)}.items():

@@ -4,19 +4,22 @@ Monday after a weekend, after the National Day holiday, on a make-up Saturday, a
 The center is tests/rounds_world.py. Every number below is worked out by hand from it:
 
 Monday 23 November reports Friday 20 November; the month runs up to Sunday 22 November and
-6 working days are left (23-27 and 30 November, the 23rd included). November has 21.
+6 working days are left (23-27 and 30 November, the 23rd included). November has 21, so a
+veteran's month is 21 x 60 = 1,260 calls and 21 x 150 = 3,150 min, a new hire's 21 x 50 = 1,050
+and 21 x 120 = 2,520.
     Wang Fang   Fri 62 calls 151.5 min (62/60 = 103.3 %, 9,090/9,000 s = 101.0 %); month 15 x 62 = 930
-                calls, 2,272.5 min: 930/1,320 = 70.5 %, 2,272.5/3,300 = 68.9 %, mean 69.7 %; still needed
-                390/6 = 65 calls and 1,027.5/6 = 171.25 -> 172 min a day.
+                calls, 2,272.5 min: 930/1,260 = 73.8 %, 2,272.5/3,150 = 72.1 %, mean 73.0 %; still needed
+                330/6 = 55 calls and 877.5/6 = 146.25 -> 147 min a day.
     Li Na       Fri 48/60 = 80.0 %, 130/150 = 86.7 %: short 12 calls and 20 min; month 14 x 60 + 48 = 888,
-                14 x 150 + 130 = 2,230: 67.3 %, 67.6 %, mean 67.4 %; 432/6 = 72, 1,070/6 -> 179; score 98.
+                14 x 150 + 130 = 2,230: 70.5 %, 70.8 %, mean 70.6 %; 372/6 = 62, 920/6 -> 154 (the
+                daily 60 and 150 plus Friday's 12 and 20 spread over 6 days); score 98.
     Zhao Lei    hired Tue 17 Nov: first week to Mon 23 Nov, quota from Tue 24 Nov (new hire: 50, 120).
-    Chen Jing   linked by email; Fri 61/60 = 101.7 %, 150/150; month 61/1,320 = 4.6 %, 150/3,300 = 4.5 %,
-                mean 4.6 %; 1,259/6 -> 210 calls, 3,150/6 = 525 min.
-    Zhou Min    (Chinese) no numbers on Friday; month 220, 560: 16.7 %, 17.0 %, mean 16.8 %; 1,100/6 -> 184,
-                2,740/6 -> 457; score 100 - 5 + 1 = 96.
-    Wu Gang     new hire (1,100 / 2,640 a month): Fri 50/50, 121/120 = 100.8 %; month 4.5 %, 4.6 %, mean
-                4.6 %; 1,050/6 = 175, 2,519/6 -> 420.
+    Chen Jing   linked by email; Fri 61/60 = 101.7 %, 150/150; month 61/1,260 = 4.8 %, 150/3,150 = 4.8 %,
+                mean 4.8 %; 1,199/6 -> 200 calls, 3,000/6 = 500 min.
+    Zhou Min    (Chinese) no numbers on Friday; month 220, 560: 17.5 %, 17.8 %, mean 17.6 %; 1,040/6 -> 174,
+                2,590/6 -> 432; score 100 - 5 + 1 = 96.
+    Wu Gang     new hire (1,050 / 2,520 in November): Fri 50/50, 121/120 = 100.8 %; month 50/1,050 = 4.8 %,
+                121/2,520 = 4.8 %, mean 4.8 %; 1,000/6 -> 167, 2,399/6 -> 400.
 """
 
 from __future__ import annotations
@@ -38,10 +41,10 @@ Good morning, Wang Fang.
 Fri 20 Nov: 62 of 60 calls, 151 of 150 talk minutes
   calls ██████████ 103.3% · talk ██████████ 101.0%
   Daily quota met.
-November 2026 up to Sun 22 Nov: 930 of 1,320 calls, 2,272 of 3,300 talk minutes
-  calls ███████░░░ 70.5% · talk ██████░░░░ 68.9%
-  Attainment 69.7%.
-  Still needed: 65 calls and 172 min a day for the 6 working days left.
+November 2026 up to Sun 22 Nov: 930 of 1,260 calls, 2,272 of 3,150 talk minutes
+  calls ███████░░░ 73.8% · talk ███████░░░ 72.1%
+  Attainment 73.0%.
+  Still needed: 55 calls and 147 min a day for the 6 working days left.
 
 Score this month: 100.""",
     "A002": """\
@@ -50,10 +53,10 @@ Good morning, Li Na.
 Fri 20 Nov: 48 of 60 calls, 130 of 150 talk minutes
   calls ████████░░ 80.0% · talk ████████░░ 86.7%
   Short by 12 calls and 20 min.
-November 2026 up to Sun 22 Nov: 888 of 1,320 calls, 2,230 of 3,300 talk minutes
-  calls ██████░░░░ 67.3% · talk ██████░░░░ 67.6%
-  Attainment 67.4%.
-  Still needed: 72 calls and 179 min a day for the 6 working days left.
+November 2026 up to Sun 22 Nov: 888 of 1,260 calls, 2,230 of 3,150 talk minutes
+  calls ███████░░░ 70.5% · talk ███████░░░ 70.8%
+  Attainment 70.6%.
+  Still needed: 62 calls and 154 min a day for the 6 working days left.
 
 Score this month: 98.""",
     "A003": """\
@@ -67,20 +70,20 @@ Good morning, Chen Jing.
 Fri 20 Nov: 61 of 60 calls, 150 of 150 talk minutes
   calls ██████████ 101.7% · talk ██████████ 100.0%
   Daily quota met.
-November 2026 up to Sun 22 Nov: 61 of 1,320 calls, 150 of 3,300 talk minutes
-  calls ░░░░░░░░░░ 4.6% · talk ░░░░░░░░░░ 4.5%
-  Attainment 4.6%.
-  Still needed: 210 calls and 525 min a day for the 6 working days left.
+November 2026 up to Sun 22 Nov: 61 of 1,260 calls, 150 of 3,150 talk minutes
+  calls ░░░░░░░░░░ 4.8% · talk ░░░░░░░░░░ 4.8%
+  Attainment 4.8%.
+  Still needed: 200 calls and 500 min a day for the 6 working days left.
 
 Score this month: 100.""",
     "A006": """\
 Zhou Min，早上好！
 
 11月20日 周五：话务系统没有数据。
-2026年11月截至11月22日 周日：通话 220/1,320 次，通话时长 560/3,300 分钟
-  次数 █░░░░░░░░░ 16.7% · 时长 █░░░░░░░░░ 17.0%
-  达成率 16.8%。
-  剩余 6 个工作日，每天还需 184 次、457 分钟。
+2026年11月截至11月22日 周日：通话 220/1,260 次，通话时长 560/3,150 分钟
+  次数 █░░░░░░░░░ 17.5% · 时长 █░░░░░░░░░ 17.8%
+  达成率 17.6%。
+  剩余 6 个工作日，每天还需 174 次、432 分钟。
 
 本月得分：96。""",
     "A007": """\
@@ -89,10 +92,10 @@ Good morning, Wu Gang.
 Fri 20 Nov: 50 of 50 calls, 121 of 120 talk minutes
   calls ██████████ 100.0% · talk ██████████ 100.8%
   Daily quota met.
-November 2026 up to Sun 22 Nov: 50 of 1,100 calls, 121 of 2,640 talk minutes
-  calls ░░░░░░░░░░ 4.5% · talk ░░░░░░░░░░ 4.6%
-  Attainment 4.6%.
-  Still needed: 175 calls and 420 min a day for the 6 working days left.
+November 2026 up to Sun 22 Nov: 50 of 1,050 calls, 121 of 2,520 talk minutes
+  calls ░░░░░░░░░░ 4.8% · talk ░░░░░░░░░░ 4.8%
+  Attainment 4.8%.
+  Still needed: 167 calls and 400 min a day for the 6 working days left.
 
 Score this month: 100.""",
 }
@@ -100,7 +103,7 @@ DIGESTS = {
     "L01": """\
 Alpha, Fri 20 Nov: 2 of 4 met the daily quota.
 Behind:
-  Li Na (A002): short by 12 calls and 20 min · month 67.4%
+  Li Na (A002): short by 12 calls and 20 min · month 70.6%
 Met: Wang Fang, Chen Jing
 First week, exempt: Zhao Lei
 No numbers: Liu Yang""",
@@ -178,8 +181,9 @@ def test_an_email_lookup_slack_fails_leaves_her_message_pending_not_lost(world):
 
 def test_after_the_national_day_holiday_the_round_reports_the_last_working_day_before_it(world):  # noqa: F811
     """Thu 8 Oct, after 1-7 October off, reports Wed 30 September; October has 18 working days
-    (8, 9, the make-up Saturday 10, then 12-30 on weekdays), all still ahead, so 1,320/18 -> 74 calls
-    and 3,300/18 -> 184 minutes a day (a new hire: 1,100/18 -> 62, 2,640/18 -> 147)."""
+    (8, 9, the make-up Saturday 10, then 12-30 on weekdays), all still ahead: a veteran's quota is
+    18 x 60 = 1,080 calls and 18 x 150 = 2,700 minutes, so 1,080/18 = 60 calls and 2,700/18 = 150
+    minutes a day, the daily quota (a new hire: 18 x 50 = 900 and 18 x 120 = 2,160; 50 and 120)."""
     with Session(world.engine) as session:
         add_day(session, world.people["A001"], date(2026, 9, 30), 58, 140)
         add_day(session, world.people["A002"], date(2026, 9, 30), 65, 160)
@@ -195,19 +199,20 @@ Good morning, Wang Fang.
 Wed 30 Sep: 58 of 60 calls, 140 of 150 talk minutes
   calls █████████░ 96.7% · talk █████████░ 93.3%
   Short by 2 calls and 10 min.
-October 2026: no working day assessed yet; the quota is 1,320 calls and 3,300 talk minutes.
-  Still needed: 74 calls and 184 min a day for the 18 working days left.
+October 2026: no working day assessed yet; the quota is 1,080 calls and 2,700 talk minutes.
+  Still needed: 60 calls and 150 min a day for the 18 working days left.
 
 Score this month: 100."""
     assert texts["morning:2026-10-08:A007"] == """\
 Good morning, Wu Gang.
 
 Wed 30 Sep: not on the roster that day.
-October 2026: no working day assessed yet; the quota is 1,100 calls and 2,640 talk minutes.
-  Still needed: 62 calls and 147 min a day for the 18 working days left.
+October 2026: no working day assessed yet; the quota is 900 calls and 2,160 talk minutes.
+  Still needed: 50 calls and 120 min a day for the 18 working days left.
 
 Score this month: 100."""
-    # The digest's month is the reported day's: September, 58 of 1,320 calls and 140 of 3,300 min.
+    # The digest's month is the reported day's: September, whose 22 working days make 22 x 60 =
+    # 1,320 calls and 22 x 150 = 3,300 min; 58/1,320 = 4.39 %, 140/3,300 = 4.24 %, mean 4.3 %.
     assert texts["digest:2026-10-08:L01"] == """\
 Alpha, Wed 30 Sep: 1 of 4 met the daily quota.
 Behind:
@@ -218,9 +223,11 @@ No numbers: Chen Jing, Liu Yang"""
 
 def test_a_make_up_saturday_is_a_working_day_with_its_own_round_and_its_own_report(world):  # noqa: F811
     """Sat 10 October is worked: its round reports Fri 9 October (16 days left: 10 Oct on), and
-    Monday 12 October reports the Saturday (15 days left). Wang Fang: 60 + 61 calls, 150 + 152 min by
-    Friday: 121/1,320 = 9.2 %, 302/3,300 = 9.2 %; 1,199/16 -> 75, 2,998/16 -> 188. With Saturday's
-    64 and 155: 185 (14.0 %), 457 (13.8 %), mean 13.9 %; 1,135/15 -> 76, 2,843/15 -> 190."""
+    Monday 12 October reports the Saturday (15 days left). October's 18 working days make 18 x 60 =
+    1,080 calls and 18 x 150 = 2,700 min. Wang Fang: 60 + 61 calls, 150 + 152 min by Friday:
+    121/1,080 = 11.2 %, 302/2,700 = 11.2 %, mean 11.2 %; 959/16 -> 60, 2,398/16 -> 150. With
+    Saturday's 64 and 155: 185 (17.1 %), 457 (16.9 %), mean 17.0 %; 895/15 -> 60, 2,243/15 -> 150.
+    Li Na's 40 and 100 on Saturday: 40/1,080 = 3.7 %, 100/2,700 = 3.7 %."""
     with Session(world.engine) as session:
         for day, calls, minutes in ((8, 60, 150), (9, 61, 152), (10, 64, 155)):
             add_day(session, world.people["A001"], date(2026, 10, day), calls, minutes)
@@ -235,10 +242,10 @@ Good morning, Wang Fang.
 Fri 9 Oct: 61 of 60 calls, 152 of 150 talk minutes
   calls ██████████ 101.7% · talk ██████████ 101.3%
   Daily quota met.
-October 2026 up to Fri 9 Oct: 121 of 1,320 calls, 302 of 3,300 talk minutes
-  calls ░░░░░░░░░░ 9.2% · talk ░░░░░░░░░░ 9.2%
-  Attainment 9.2%.
-  Still needed: 75 calls and 188 min a day for the 16 working days left.
+October 2026 up to Fri 9 Oct: 121 of 1,080 calls, 302 of 2,700 talk minutes
+  calls █░░░░░░░░░ 11.2% · talk █░░░░░░░░░ 11.2%
+  Attainment 11.2%.
+  Still needed: 60 calls and 150 min a day for the 16 working days left.
 
 Score this month: 100."""
     assert texts["morning:2026-10-12:A001"] == """\
@@ -247,16 +254,16 @@ Good morning, Wang Fang.
 Sat 10 Oct: 64 of 60 calls, 155 of 150 talk minutes
   calls ██████████ 106.7% · talk ██████████ 103.3%
   Daily quota met.
-October 2026 up to Sun 11 Oct: 185 of 1,320 calls, 457 of 3,300 talk minutes
-  calls █░░░░░░░░░ 14.0% · talk █░░░░░░░░░ 13.8%
-  Attainment 13.9%.
-  Still needed: 76 calls and 190 min a day for the 15 working days left.
+October 2026 up to Sun 11 Oct: 185 of 1,080 calls, 457 of 2,700 talk minutes
+  calls █░░░░░░░░░ 17.1% · talk █░░░░░░░░░ 16.9%
+  Attainment 17.0%.
+  Still needed: 60 calls and 150 min a day for the 15 working days left.
 
 Score this month: 100."""
     assert texts["digest:2026-10-12:L01"] == """\
 Alpha, Sat 10 Oct: 1 of 4 met the daily quota.
 Behind:
-  Li Na (A002): short by 20 calls and 50 min · month 3.0%
+  Li Na (A002): short by 20 calls and 50 min · month 3.7%
 Met: Wang Fang
 No numbers: Chen Jing, Liu Yang"""
 
@@ -295,7 +302,8 @@ def test_the_cli_runs_the_round_of_today_in_the_centers_time_zone(world, kpibot)
 
 def test_on_the_first_of_a_month_the_round_reports_the_day_before_and_starts_the_new_quota(world):  # noqa: F811
     """Tuesday 1 December reports Monday 30 November (70 calls, 175 min: 116.7 %, 116.7 %); December has
-    23 working days, all ahead: 1,320/23 -> 58 calls and 3,300/23 -> 144 min a day, and a new score."""
+    23 working days, all ahead: 23 x 60 = 1,380 calls and 23 x 150 = 3,450 min, so 1,380/23 = 60
+    calls and 3,450/23 = 150 min a day, and a new score."""
     with Session(world.engine) as session:
         add_day(session, world.people["A001"], date(2026, 11, 30), 70, 175)
     world.finds_chen_jing()
@@ -306,8 +314,8 @@ Good morning, Wang Fang.
 Mon 30 Nov: 70 of 60 calls, 175 of 150 talk minutes
   calls ██████████ 116.7% · talk ██████████ 116.7%
   Daily quota met.
-December 2026: no working day assessed yet; the quota is 1,320 calls and 3,300 talk minutes.
-  Still needed: 58 calls and 144 min a day for the 23 working days left.
+December 2026: no working day assessed yet; the quota is 1,380 calls and 3,450 talk minutes.
+  Still needed: 60 calls and 150 min a day for the 23 working days left.
 
 Score this month: 100."""
 

@@ -26,23 +26,23 @@ def default_data() -> dict:
 
 
 @pytest.mark.parametrize(
-    "name, daily_calls, daily_minutes, monthly_calls, monthly_minutes, members, en, zh",
+    "name, daily_calls, daily_minutes, seeds_monthly, members, en, zh",
     [
-        ("new_hire", 50, 120, 1100, 2640, 600, "new hire", "新人"),
-        ("veteran", 60, 150, 1320, 3300, 700, "veteran", "老员工"),
+        ("new_hire", 50, 120, (1100, 2640), 600, "new hire", "新人"),
+        ("veteran", 60, 150, (1320, 3300), 700, "veteran", "老员工"),
     ],
     ids=["new_hire", "veteran"],
 )
-def test_tiers_hold_the_seed_quotas(policy, name, daily_calls, daily_minutes, monthly_calls,
-                                    monthly_minutes, members, en, zh):
+def test_tiers_hold_the_seed_quotas(policy, name, daily_calls, daily_minutes, seeds_monthly,
+                                    members, en, zh):
     tier = policy.tiers[name]
     assert tier.name == name
     assert (tier.daily_calls, tier.daily_talk_minutes) == (daily_calls, daily_minutes)
-    assert (tier.monthly_calls, tier.monthly_talk_minutes) == (monthly_calls, monthly_minutes)
     assert tier.monthly_members == members
     assert tier.label == Label(en, zh)
-    # the seeds' monthly figure is 22 working days of the daily quota
-    assert (22 * daily_calls, 22 * daily_minutes) == (monthly_calls, monthly_minutes)
+    # The seeds' monthly figure is 22 working days of the daily quota, so the daily quota alone
+    # gives it back (22 × 50 = 1,100, 22 × 120 = 2,640; 22 × 60 = 1,320, 22 × 150 = 3,300).
+    assert (22 * tier.daily_calls, 22 * tier.daily_talk_minutes) == seeds_monthly
 
 
 def test_only_the_two_seed_tiers_are_built_in(policy):
@@ -187,8 +187,17 @@ WRONG = [
     pytest.param(setting("score.base", 100.0), "score.base", "not_whole", id="float-for-int"),
     pytest.param(setting("tenure.exempt_days", True), "tenure.exempt_days", "not_whole",
                  id="bool-for-int"),
-    pytest.param(setting("tiers.new_hire.monthly.calls", -1100), "tiers.new_hire.monthly.calls",
+    pytest.param(setting("tiers.new_hire.daily.calls", -50), "tiers.new_hire.daily.calls",
                  "out_of_range", id="negative-quota"),
+    pytest.param(setting("tiers.veteran.monthly.calls", 1320), "tiers.veteran.monthly.calls",
+                 "monthly_quota_removed", id="monthly-calls"),
+    pytest.param(setting("tiers.new_hire.monthly.talk_minutes", 2640),
+                 "tiers.new_hire.monthly.talk_minutes", "monthly_quota_removed",
+                 id="monthly-talk-minutes"),
+    pytest.param(setting("tiers.veteran.monthly.calls", "1,320"), "tiers.veteran.monthly.calls",
+                 "monthly_quota_removed", id="monthly-calls-as-text"),
+    pytest.param(setting("tiers.veteran.monthly.seconds", 1), "tiers.veteran.monthly.seconds",
+                 "unknown_key", id="extra-key-in-monthly"),
     pytest.param(setting("tiers.veteran.daily.talk_minutes", 0),
                  "tiers.veteran.daily.talk_minutes", "out_of_range", id="zero-daily-quota"),
     pytest.param(setting("tenure.new_hire_months", 121), "tenure.new_hire_months",
@@ -273,11 +282,11 @@ def test_unknown_key_lists_the_expected_keys():
 
 def test_out_of_range_names_the_bounds():
     data = default_data()
-    setting("tiers.new_hire.monthly.calls", -1100)(data)
+    setting("tiers.new_hire.daily.calls", -50)(data)
     with pytest.raises(PolicyError) as caught:
         parse_policy(data, "x.toml")
     assert (caught.value.fields["value"], caught.value.fields["low"],
-            caught.value.fields["high"]) == (-1100, 1, "∞")
+            caught.value.fields["high"]) == (-50, 1, "∞")
 
 
 @pytest.mark.parametrize("locale", ["en", "zh-CN"])
@@ -326,15 +335,17 @@ def test_a_time_given_as_a_number_is_not_a_time():
 
 
 def test_a_personalised_tier_can_be_added():
-    # the seeds' personalised tier: 500 calls + 20 h talk time + 800 members a month
+    # The seeds' personalised tier is 500 calls + 20 h talk time + 800 members a month. Set as a
+    # day (a month is the days added up): 500 / 22 = 22.7 -> 23 calls, 1,200 min / 22 = 54.5 ->
+    # 55 min, so a 22-day month asks 22 × 23 = 506 calls and 22 × 55 = 1,210 min.
     data = default_data()
     data["tiers"]["personal"] = {
         "label": {"en": "personal", "zh-CN": "个性化"},
         "daily": {"calls": 23, "talk_minutes": 55},
-        "monthly": {"calls": 500, "talk_minutes": 1200, "members": 800},
+        "monthly": {"members": 800},
     }
     tier = parse_policy(data, "x.toml").tiers["personal"]
-    assert (tier.monthly_calls, tier.monthly_talk_minutes, tier.monthly_members) == (500, 1200, 800)
+    assert (tier.daily_calls, tier.daily_talk_minutes, tier.monthly_members) == (23, 55, 800)
 
 
 @pytest.mark.parametrize(
@@ -412,7 +423,28 @@ def test_load_policy_reads_an_edited_copy(tmp_path):
     path = write_policy(tmp_path, "pass_mark = 60", "pass_mark = 55")
     policy = load_policy(path)
     assert policy.pass_mark == 55
-    assert policy.tiers["veteran"].monthly_calls == 1320
+    assert (policy.tiers["veteran"].daily_calls, policy.tiers["veteran"].daily_talk_minutes) == (60, 150)
+
+
+OLD_VETERAN = "monthly = { calls = 1320, talk_minutes = 3300, members = 700 }"
+
+
+def test_a_policy_with_a_monthly_quota_is_refused_in_one_line(tmp_path):
+    # A policy file written for the earlier rules, which had a monthly calls and minutes figure.
+    path = write_policy(tmp_path, "monthly = { members = 700 }", OLD_VETERAN)
+    with pytest.raises(PolicyError) as caught:
+        load_policy(path)
+    error = caught.value
+    assert (error.key, error.reason) == ("tiers.veteran.monthly.calls", "monthly_quota_removed")
+    assert describe(error, "en") == (
+        f"Policy {path}: tiers.veteran.monthly.calls is no longer a policy key: a month's quota is "
+        "the daily quota (tiers.veteran.daily.calls) added up over the working days assessed, so "
+        "meeting it every day meets the month. Delete tiers.veteran.monthly.calls; "
+        "tiers.veteran.daily.calls sets the month too.")
+    assert describe(error, "zh-CN") == (
+        f"策略文件 {path}：tiers.veteran.monthly.calls 已不再是策略项：月度基本量是各考核工作日的"
+        "每日基本量（tiers.veteran.daily.calls）之和，每天达成即月度达成。请删除 "
+        "tiers.veteran.monthly.calls；月度基本量由 tiers.veteran.daily.calls 决定。")
 
 
 @pytest.mark.parametrize("code", ["SG", "sg", "weekdays", "cn"])

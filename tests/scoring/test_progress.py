@@ -175,8 +175,8 @@ def test_day_progress_not_assessed(policy, calendar, agent, day, status, tier):
 
 
 def test_month_to_date_of_a_new_hire(policy, calendar):
-    # Hired Wed 11 Nov 2026; 11-17 Nov exempt. Quota: 9 assessed of 21 working days,
-    # 1100 × 9 / 21 -> 471 calls, 2640 × 9 / 21 -> 1131 minutes (see test_quotas).
+    # Hired Wed 11 Nov 2026; 11-17 Nov exempt. Quota: 9 assessed of 21 working days as a
+    # new hire, 9 × 50 = 450 calls and 9 × 120 = 1,080 minutes (see test_quotas).
     by_day = {
         date(2026, 10, 30): Totals(99, 9999, 9),  # another month
         date(2026, 11, 12): Totals(30, 3600, 1),  # exempt: not counted
@@ -190,25 +190,26 @@ def test_month_to_date_of_a_new_hire(policy, calendar):
     got = month_progress(policy, calendar, NEW, Month(2026, 11), by_day, date(2026, 11, 21))
     # 52 + 48 + 55 + 10 = 165 calls; 7500 + 7000 + 7800 + 600 = 22900 s; 2 + 0 + 3 + 0 members
     assert got.totals == Totals(165, 22900, 5)
-    assert got.quota == MonthlyQuota(471, 1131, 9, 21)
-    assert got.attainment == Attainment(Fraction(165, 471), Fraction(22900, 1131 * 60), False)
-    # 471 - 165 = 306 calls; 1131 × 60 - 22900 = 44960 s = 749.33 min -> 750
-    assert got.shortfall == Shortfall(306, 750)
+    assert got.quota == MonthlyQuota(450, 1080, 9, 21)
+    assert got.attainment == Attainment(Fraction(165, 450), Fraction(22900, 1080 * 60), False)
+    # 450 - 165 = 285 calls; 1080 × 60 - 22900 = 64800 - 22900 = 41900 s = 698.33 min -> 699
+    assert got.shortfall == Shortfall(285, 699)
     # assessed days after Sat 21 Nov: 23, 24, 25, 26, 27, 30 = 6
     assert got.days_left == 6
     assert got.days_assessed == 3  # 18, 19, 20 Nov
-    # 306 / 6 = 51 calls a day; 44960 s / 6 = 124.89 min -> 125
-    assert got.pace == Shortfall(51, 125)
+    # 285 / 6 = 47.5 -> 48 calls a day; 41900 s / 6 = 6983.3 s = 116.39 min -> 117
+    assert got.pace == Shortfall(48, 117)
 
 
 def test_a_closed_month_has_no_pace(policy, calendar):
     month = Month(2026, 11)
     by_day = {d: Totals(60, minutes(149)) for d in calendar.month_working_days(month)}
     got = month_progress(policy, calendar, VETERAN, month, by_day, month.last)
-    # 21 × 60 = 1260 calls, 21 × 149 = 3129 minutes against 1320 / 3300
+    # 21 × 60 = 1260 calls, 21 × 149 = 3129 minutes against 21 × 60 = 1260 / 21 × 150 = 3150:
+    # the calls met exactly, a minute short each day is 21 minutes short
     assert got.totals == Totals(1260, minutes(3129))
-    assert got.quota == MonthlyQuota(1320, 3300, 21, 21)
-    assert got.shortfall == Shortfall(60, 171)
+    assert got.quota == MonthlyQuota(1260, 3150, 21, 21)
+    assert got.shortfall == Shortfall(0, 21)
     assert (got.days_left, got.days_assessed, got.pace) == (0, 21, None)
     assert got.attainment.met is False
 
@@ -228,8 +229,10 @@ def test_month_to_date_on_a_holiday(policy, calendar):
     got = month_progress(policy, calendar, VETERAN, Month(2026, 10), by_day, date(2026, 10, 7))
     assert got.totals == Totals(20, minutes(50))
     assert (got.days_left, got.days_assessed) == (18, 0)
-    # (1320 - 20) / 18 = 72.2 -> 73 calls; (3300 - 50) / 18 = 180.6 -> 181 minutes
-    assert got.pace == Shortfall(73, 181)
+    # October's 18 working days: 18 × 60 = 1080 calls, 18 × 150 = 2700 minutes.
+    # (1080 - 20) / 18 = 58.9 -> 59 calls; (2700 - 50) / 18 = 147.2 -> 148 minutes
+    assert got.quota == MonthlyQuota(1080, 2700, 18, 18)
+    assert got.pace == Shortfall(59, 148)
 
 
 def test_a_month_with_no_assessed_day(policy, calendar):
@@ -250,8 +253,9 @@ def test_today_is_among_the_days_left_when_asked_for(policy, calendar):
     today = month_progress(policy, calendar, VETERAN, month, by_day, wednesday, days_left_from=wednesday)
     # 4-6, 9-13, 16-20, 23-27, 30 Nov = 19 days from Wed 4 Nov on; 18 after it.
     assert (after.days_left, today.days_left, after.days_assessed, today.days_assessed) == (18, 19, 3, 3)
-    # 1,260 / 19 = 66.3 -> 67 calls; 189,000 s / 19 = 165.8 min -> 166
-    assert today.pace == Shortfall(67, 166)
+    # November: 21 × 60 = 1,260 calls, 21 × 150 = 3,150 min. 1,200 / 19 = 63.2 -> 64 calls;
+    # (3,150 - 150) min = 180,000 s / 19 = 157.9 min -> 158
+    assert today.pace == Shortfall(64, 158)
     rest_day = month_progress(policy, calendar, VETERAN, month, by_day, saturday, days_left_from=saturday)
     assert rest_day.days_left == 16  # a rest day is no day left: 9 Nov on
 
@@ -261,3 +265,69 @@ def test_a_leave_date_in_the_month_is_told(policy, calendar):
     november = month_progress(policy, calendar, leaver, Month(2026, 11), {}, date(2026, 11, 20))
     october = month_progress(policy, calendar, leaver, Month(2026, 10), {}, date(2026, 10, 31))
     assert (november.left_on, october.left_on) == (date(2026, 11, 16), None)
+
+
+# --- one story: the day, the month and the pace ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "month, working_days",
+    [(Month(2026, 2), 16), (Month(2026, 10), 18), (Month(2026, 11), 21), (Month(2026, 9), 22),
+     (Month(2026, 7), 23)],
+    ids=str,
+)
+def test_meeting_the_day_every_day_meets_the_month(policy, calendar, month, working_days):
+    days = list(calendar.month_working_days(month))
+    by_day = {d: Totals(60, minutes(150)) for d in days}
+    for n, day in enumerate(days[:-1], start=1):  # each evening, on track: the pace is the day's
+        got = month_progress(policy, calendar, VETERAN, month, by_day, day)
+        assert (got.days_assessed, got.days_left) == (n, working_days - n)
+        assert got.pace == Shortfall(60, 150)
+    closed = month_progress(policy, calendar, VETERAN, month, by_day, month.last)
+    assert closed.quota == MonthlyQuota(60 * working_days, 150 * working_days, working_days, working_days)
+    assert closed.shortfall == Shortfall(0, 0)
+    assert closed.attainment == Attainment(Fraction(1), Fraction(1), True)
+    assert closed.pace is None
+
+
+def test_february_2026_a_veteran_meeting_every_day(policy, calendar):
+    # February 2026's 16 working days (2-6, 9-13, Sat 14, 24-28 with Sat 28), from the official
+    # calendar: 16 × 60 = 960 calls and 16 × 150 = 2,400 minutes.
+    february = Month(2026, 2)
+    days = list(calendar.month_working_days(february))
+    assert len(days) == 16
+    by_day = {d: Totals(60, minutes(150)) for d in days}
+    closed = month_progress(policy, calendar, VETERAN, february, by_day, february.last)
+    assert closed.totals == Totals(960, minutes(2400))
+    assert closed.quota == MonthlyQuota(960, 2400, 16, 16)
+    assert closed.attainment.met and closed.shortfall == Shortfall(0, 0)
+    assert percent(closed.attainment.mean) == 100.0
+    # Mid-month, the evening of Fri 13 Feb: 2-6 and 9-13 done, 10 × 60 = 600 calls and
+    # 10 × 150 = 1,500 minutes; left Sat 14 and 24-28 = 6 days:
+    # (960 - 600) / 6 = 60 calls, (2,400 - 1,500) / 6 = 150 minutes a day.
+    mid = month_progress(policy, calendar, VETERAN, february, by_day, date(2026, 2, 13))
+    assert (mid.totals, mid.days_assessed, mid.days_left) == (Totals(600, minutes(1500)), 10, 6)
+    assert mid.pace == Shortfall(60, 150)
+    # Through the festival (Mon 16 to Mon 23 Feb, nothing to do) the pace stays 60 and 150:
+    # 11 days done (660 / 1,650), 24-28 left, (960 - 660) / 5 = 60, (2,400 - 1,650) / 5 = 150.
+    festival = month_progress(policy, calendar, VETERAN, february, by_day, date(2026, 2, 18))
+    assert (festival.days_assessed, festival.days_left, festival.pace) == (11, 5, Shortfall(60, 150))
+    # Shown on Mon 9 Feb, today still to do: 2-6 done (300 / 750), 9-14 and 24-28 = 11 days:
+    # (960 - 300) / 11 = 60, (2,400 - 750) / 11 = 150.
+    monday = date(2026, 2, 9)
+    today = month_progress(policy, calendar, VETERAN, february,
+                           {d: t for d, t in by_day.items() if d < monday}, monday,
+                           days_left_from=monday)
+    assert (today.days_left, today.pace) == (11, Shortfall(60, 150))
+
+
+def test_february_2026_short_by_a_day_is_a_day_short(policy, calendar):
+    # Every working day but Fri 27 Feb at 60 / 150: 15 × 60 = 900 of 960 calls, 15 × 150 =
+    # 2,250 of 2,400 minutes, short by exactly the missed day's quota, 60 and 150.
+    february = Month(2026, 2)
+    by_day = {d: Totals(60, minutes(150)) for d in calendar.month_working_days(february)
+              if d != date(2026, 2, 27)}
+    closed = month_progress(policy, calendar, VETERAN, february, by_day, february.last)
+    assert closed.shortfall == Shortfall(60, 150)
+    # (900 / 960 + 2250 / 2400) / 2 = (15/16 + 15/16) / 2 = 15/16 = 93.75 % -> 93.8
+    assert percent(closed.attainment.mean) == 93.8

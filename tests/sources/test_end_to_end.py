@@ -75,24 +75,28 @@ def test_a_month_imported_from_files_agrees_with_the_hand_count(kpibot, files):
 def check_october(kpibot):
     veteran = kpibot("stats", "show", "A101", "--date", "2026-10-30")
     assert "Fri 30 Oct: 65 of 60 calls, 160 of 150 talk minutes" in veteran
-    # 18 x 65 + 20 = 1,190 calls; 18 x 160.5 + 45 = 2,934 minutes; a full month: 1,320 / 3,300.
-    assert "October 2026 up to Fri 30 Oct: 1,190 of 1,320 calls, 2,934 of 3,300 talk minutes" in veteran
-    # (1,190 / 1,320 + 2,934 / 3,300) / 2 = (0.90152 + 0.88909) / 2 = 0.89530 -> 89.5%
-    assert "Attainment 89.5%." in veteran
-    assert "The month closed 130 calls and 366 min short." in veteran
+    # 18 x 65 + 20 = 1,190 calls; 18 x 160.5 + 45 = 2,934 minutes; October's quota is its
+    # 18 working days of 60 / 150: 18 x 60 = 1,080 calls, 18 x 150 = 2,700 minutes.
+    assert "October 2026 up to Fri 30 Oct: 1,190 of 1,080 calls, 2,934 of 2,700 talk minutes" in veteran
+    # Above the daily quota every day, so above the month:
+    # (1,190 / 1,080 + 2,934 / 2,700) / 2 = (1.10185 + 1.08667) / 2 = 1.09426 -> 109.4%
+    assert "Attainment 109.4%: monthly quota met." in veteran
+    assert "short" not in veteran
 
     new_hire = kpibot("stats", "show", "A102", "--date", "2026-10-30")
-    # 18 x 50 = 900 of 1,100; 18 x 120 = 2,160 of 2,640: 81.8% each.
-    assert "900 of 1,100 calls, 2,160 of 2,640 talk minutes" in new_hire
-    assert "Attainment 81.8%." in new_hire
+    # 18 x 50 = 900 of 18 x 50 = 900; 18 x 120 = 2,160 of 18 x 120 = 2,160: the daily quota
+    # met exactly every day meets the month exactly.
+    assert "900 of 900 calls, 2,160 of 2,160 talk minutes" in new_hire
+    assert "Attainment 100.0%: monthly quota met." in new_hire
 
     joiner = kpibot("stats", "show", "A103", "--date", "2026-10-30")
-    # Assessed 19-23 and 26-30 Oct: 10 of 18 days. 1,100 x 10 / 18 = 611.1 -> 611;
-    # 2,640 x 10 / 18 = 1,466.7 -> 1,467. The exempt week's 5 days are not counted: 10 x 40 calls.
-    assert "400 of 611 calls, 1,000 of 1,467 talk minutes" in joiner
+    # Assessed 19-23 and 26-30 Oct: 10 of 18 days as a new hire, 10 x 50 = 500 calls and
+    # 10 x 120 = 1,200 minutes. The exempt week's 5 days are not counted: 10 x 40 calls.
+    assert "400 of 500 calls, 1,000 of 1,200 talk minutes" in joiner
     assert "Quota pro-rated: 10 of 18 working days assessed." in joiner
-    # (400 / 611 + 1,000 / 1,467) / 2 = (0.65466 + 0.68166) / 2 = 0.66816 -> 66.8%
-    assert "Attainment 66.8%." in joiner
+    # (400 / 500 + 1,000 / 1,200) / 2 = (0.8 + 0.83333) / 2 = 0.81667 -> 81.7%
+    assert "Attainment 81.7%." in joiner
+    # 109.4 % and 100.0 % rank above 81.7 %
     assert "Rank 3 of 3 by attainment." in joiner
 
     exempt = kpibot("stats", "show", "A103", "--date", "2026-10-14")
@@ -100,7 +104,8 @@ def check_october(kpibot):
 
     mid_month = kpibot("stats", "show", "A101", "--date", "2026-10-09")
     # Up to Fri 9 Oct: 2 days, 130 calls, 321 min; 16 working days left (Sat 10 Oct among them).
-    # ceil((1,320 - 130) / 16) = ceil(74.375) = 75; ceil((198,000 - 19,260) s / 16 / 60) = 187
-    assert "Still needed: 75 calls and 187 min a day for the 16 working days left." in mid_month
+    # ceil((1,080 - 130) / 16) = ceil(59.375) = 60; ceil((162,000 - 19,260) s / 16 / 60) =
+    # ceil(148.69) = 149
+    assert "Still needed: 60 calls and 149 min a day for the 16 working days left." in mid_month
     holiday = kpibot("stats", "show", "A101", "--date", "2026-10-05")
     assert "Mon 5 Oct: rest day. 0 calls, 0 min of talk time." in holiday

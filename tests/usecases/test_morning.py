@@ -18,11 +18,12 @@ def test_on_the_first_of_a_month_the_digest_gives_the_reported_days_month(sessio
     round_ = nudges(session=session, center=center, today=date(2026, 12, 1))
     digest, = team_digests(session=session, lead=people["lead"], day=date(2026, 11, 30), days=round_)
 
-    # November: 60 + 66 + 55 + 30 = 211 of 1,320 calls, 33,270 s of 198,000: (16.0 % + 16.8 %) / 2.
+    # November: 60 + 66 + 55 + 30 = 211 of 21 × 60 = 1,260 calls, 33,270 s of 21 × 150 × 60 =
+    # 189,000: (16.75 % + 17.60 %) / 2 = 17.17 % -> 17.2 %.
     assert render("lead_digest", "en", d=digest) == """\
 Team 1, Mon 30 Nov: 0 of 2 met the daily quota.
 Behind:
-  Wang Fang (A001): short by 30 calls and 50 min · month 16.4%
+  Wang Fang (A001): short by 30 calls and 50 min · month 17.2%
 No numbers: Li Na
 """
     assert round_["A001"].standing.month.month == Month(2026, 12)  # the nudge starts December

@@ -32,10 +32,13 @@ def test_shows_the_day_and_the_month_worked_out_by_hand(cli):
     assert (code, err) == (0, "")
     # Wed 4 Nov: 55 calls; 160.5 talk minutes shown rounded down.
     assert "Wed 4 Nov: 55 of 60 calls, 160 of 150 talk minutes" in out
-    # 60 + 66 + 55 calls; 9,000 + 8,640 + 9,630 s = 454.5 min.
-    assert "181 of 1,320 calls, 454 of 3,300 talk minutes" in out
-    # 18 working days left after Wed 4 Nov: ceil(1,139 / 18) = 64; ceil(170,730 s / 18 / 60) = 159.
-    assert "Still needed: 64 calls and 159 min a day for the 18 working days left." in out
+    # 60 + 66 + 55 calls; 9,000 + 8,640 + 9,630 s = 454.5 min; November's 21 working days are
+    # 21 × 60 = 1,260 calls and 21 × 150 = 3,150 min.
+    assert "181 of 1,260 calls, 454 of 3,150 talk minutes" in out
+    # 18 working days left after Wed 4 Nov: ceil(1,079 / 18) = ceil(59.9) = 60;
+    # 189,000 - 27,270 = 161,730 s, ceil(161,730 / 18 / 60) = ceil(149.75) = 150: on track,
+    # so the pace is the daily quota.
+    assert "Still needed: 60 calls and 150 min a day for the 18 working days left." in out
     # 100 - 2 (late) + 1 (praised); the private call was undone.
     assert "Score 99 (base 100)" in out
     assert "Rank 1 of 2 by attainment." in out
@@ -59,7 +62,7 @@ def test_a_first_week_new_hire_is_exempt_in_both_languages(cli):
 def test_a_month_as_mystats_shows_it(cli):
     code, out, _ = cli("stats", "show", "A001", "--date", "2026-11")
     assert code == 0 and "Wed 4 Nov" not in out
-    assert "November 2026 up to Mon 30 Nov: 181 of 1,320 calls, 454 of 3,300 talk minutes" in out
+    assert "November 2026 up to Mon 30 Nov: 181 of 1,260 calls, 454 of 3,150 talk minutes" in out
 
 
 @pytest.mark.parametrize("args, message", [
@@ -94,8 +97,9 @@ def test_a_past_day_shows_the_score_as_it_was_that_day(cli):
 @freeze_time("2026-11-04 11:00:00+08:00")
 def test_today_is_still_a_day_left_as_in_that_mornings_message(cli, session, center):
     _, out, _ = cli("stats", "show", "A001")
-    # 19 working days from Wed 4 Nov on: ceil(1,139 / 19) = 60; ceil(170,730 s / 19 / 60) = 150.
-    assert "Still needed: 60 calls and 150 min a day for the 19 working days left." in out
+    # 19 working days from Wed 4 Nov on, with the 4th's 55 calls already done:
+    # ceil(1,079 / 19) = ceil(56.8) = 57; ceil(161,730 s / 19 / 60) = ceil(141.9) = 142.
+    assert "Still needed: 57 calls and 142 min a day for the 19 working days left." in out
     morning = nudges(session=session, center=center, today=date(2026, 11, 4))["A001"]
     assert morning.standing.month.days_left == 19
 
@@ -103,14 +107,21 @@ def test_today_is_still_a_day_left_as_in_that_mornings_message(cli, session, cen
 @freeze_time("2026-12-02 10:00:00+08:00")
 def test_a_leaver_short_in_a_month_still_running_is_told_when_they_left(cli, session):
     li = queries.agent_by_employee_id(session=session, employee_id="A002")
-    li.leave_date = date(2026, 11, 3)  # 2 of 21 days: 1,100 × 2/21 -> 105 calls, 2,640 × 2/21 -> 251 min
+    li.leave_date = date(2026, 11, 3)  # 2 of 21 days as a new hire: 2 × 50 = 100 calls, 2 × 120 = 240 min
     session.commit()
 
     _, day, _ = cli("stats", "show", "A002", "--date", "2026-11-04")
     _, zh, _ = cli("stats", "show", "A002", "--date", "2026-11-04", "--locale", "zh-CN")
     _, month, _ = cli("stats", "show", "A002", "--date", "2026-11")
 
-    # 90 calls and 220 min done.
-    assert "Left on 3 Nov: 15 calls and 31 min short of the pro-rated quota." in day
-    assert "11月3日离职：距折算后的基本量还差 15 次、31 分钟。" in zh
-    assert "The month closed 15 calls and 31 min short." in month  # November is over
+    # 50 + 40 = 90 calls and 120 + 100 = 220 min done: 10 calls and 20 min short, Tuesday's miss.
+    assert "Left on 3 Nov: 10 calls and 20 min short of the pro-rated quota." in day
+    assert "11月3日离职：距折算后的基本量还差 10 次、20 分钟。" in zh
+    assert "The month closed 10 calls and 20 min short." in month  # November is over
+    # Her leave date is in November: she is not ranked in it, and is told why; Wang Fang is
+    # the one agent ranked (Zhao Lei has no assessed day by the 4th).
+    why = "Not ranked: your leave date, 3 Nov, is in this month, and nobody is ranked in the month they leave."
+    assert day.endswith(f"\n{why}\n") and month.endswith(f"\n{why}\n")
+    assert zh.endswith("\n不参与排名：你的离职日期（11月3日）在本月，离职当月不参与排名。\n")
+    _, wang, _ = cli("stats", "show", "A001", "--date", "2026-11-04")
+    assert "Rank 1 of 1 by attainment." in wang
