@@ -178,7 +178,7 @@ def pull_command(args: argparse.Namespace, settings: Settings) -> int:
         raise Problem("settings.no_stats_source", variable="KPIBOT_STATS_SOURCE")
     pulled = pull(center=center, engine=engine, today=center.today())
     print(render("pull_report", settings.locale, pulled=pulled), end="")
-    return 0
+    return 1 if any(p.failed for p in pulled) else 0  # so that cron notices a file left out
 
 
 def status_command(args: argparse.Namespace, settings: Settings) -> int:

@@ -32,6 +32,11 @@ class Pulled:
     row: StatsPull  # this pull's record, or the last one when the content has not changed
     new: bool  # False: the same content as at its last pull, so nothing was done
 
+    @property
+    def failed(self) -> bool:
+        """Not imported: fetched or read in vain now, or unchanged since it was."""
+        return self.row.error is not None
+
 
 def pull(*, center: Center, engine: Engine, today: date) -> list[Pulled]:
     """Import every new or changed file from KPIBOT_STATS_SOURCE."""

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from bot.config.center import Center
 from bot.sources.stats import EMPLOYEE_ID, ImportReport, Progress, RowCheck
 from bot.store.models import Agent, Team, TeamLead
-from bot.sources.tables import Column, CellError, parse_choice, parse_date, read_table
+from bot.sources.tables import Column, CellError, cell, parse_choice, parse_date, read_table
 from scoring.policy import Policy
 
 ROSTER = (
@@ -46,6 +46,7 @@ ACTIVE = {"yes": "yes", "true": "yes", "y": "yes", "1": "yes", "是": "yes", "�
           "no": "no", "false": "no", "n": "no", "0": "no", "否": "no", "离职": "no"}
 UNIQUE_IDS = ("slack_user_id", "wecom_user_id")
 ROSTER_OPTIONAL = ("leave_date", "tier", "slack_user_id", "wecom_user_id", "email", "locale")
+ON_A_TEAM = ("agent", "lead")  # managers and admins may have no team
 _SEPARATORS = re.compile(r"[,;，；、|]")
 
 
@@ -103,7 +104,9 @@ def _email(value: Any, column: str) -> str:
 def _read_rows(rows: RowCheck, policy: Policy) -> None:
     parsers = _parsers(policy)
     for line, cells in rows.each():
-        values = rows.read(line, cells, parsers, ("employee_id", "name", "team", "role", "hire_date"))
+        values = rows.read(line, cells, parsers, ("employee_id", "name", "role", "hire_date"))
+        if values["role"] in ON_A_TEAM and cell(rows.table, cells, "team") is None:
+            rows.reject(line, "no_team", column=rows.table.headers["team"])
         if values["leave_date"] and values["hire_date"] and values["leave_date"] < values["hire_date"]:
             rows.reject(line, "leave_before_hire")
         if values["lead_of"] and values["role"] == "agent":
@@ -117,7 +120,7 @@ def _check_across_rows(rows: RowCheck, agents: dict[str, Agent], teams: set[str]
     in_file = {values["employee_id"] for _, values in rows.parsed}
     holders = {(c, getattr(a, c)): a.employee_id for a in agents.values() for c in UNIQUE_IDS
                if getattr(a, c) and (a.employee_id not in in_file or c not in rows.table.columns)}
-    teams = teams | {values["team"] for _, values in rows.parsed}
+    teams = teams | _named_teams(rows)
     for line, values in rows.parsed:
         for column in ("employee_id", *UNIQUE_IDS):
             if values[column] is None:
@@ -131,10 +134,15 @@ def _check_across_rows(rows: RowCheck, agents: dict[str, Agent], teams: set[str]
                 rows.reject(line, "unknown_team", value=name)
 
 
+def _named_teams(rows: RowCheck) -> set[str]:
+    """The teams the file's rows are on (a manager or admin may be on none)."""
+    return {values["team"] for _, values in rows.parsed if values["team"] is not None}
+
+
 def _write(session: Session, rows: RowCheck, agents: dict[str, Agent], teams: dict[str, Team],
            report: ImportReport, yesterday: date) -> None:
     present = set(rows.table.columns)
-    for name in {values["team"] for _, values in rows.parsed} - set(teams):
+    for name in _named_teams(rows) - set(teams):
         teams[name] = Team(name=name)
         session.add(teams[name])
     session.flush()
@@ -160,8 +168,8 @@ def _write(session: Session, rows: RowCheck, agents: dict[str, Agent], teams: di
 
 def _fields(values: dict[str, Any], teams: dict[str, Team], present: set[str]) -> dict[str, Any]:
     """The agent's columns as the file has them (absent optional columns are left out)."""
-    fields = {"name": values["name"], "team_id": teams[values["team"]].id, "role": values["role"],
-              "hire_date": values["hire_date"]}
+    team = teams[values["team"]].id if values["team"] is not None else None
+    fields = {"name": values["name"], "team_id": team, "role": values["role"], "hire_date": values["hire_date"]}
     fields |= {c: values[c] for c in ROSTER_OPTIONAL if c in present}
     if "active" in present:
         fields["active"] = values["active"] is not False
@@ -199,7 +207,7 @@ def _release_moved_ids(session: Session, changes: dict[str, dict[str, Any]],
 
 
 def _write_leads(session: Session, rows: RowCheck, agents: dict[str, Agent], teams: dict[str, Team],
-                 old_teams: dict[str, int]) -> set[str]:
+                 old_teams: dict[str, int | None]) -> set[str]:
     """Set who leads which team; returns the employee IDs whose teams changed."""
     led: dict[int, set[int]] = {}
     for row in session.exec(select(TeamLead)).all():
@@ -224,10 +232,9 @@ def _wanted_teams(values: dict[str, Any], teams: dict[str, Team], kept: set[int]
                   old_team: int | None) -> set[int]:
     """The teams lead_of names. Without a lead_of column (`kept` is what the database has),
     what was there stays; either way a lead leads their own team, and agents lead none."""
-    own = teams[values["team"]].id
     if values["role"] == "agent":
         return set()
     if values["lead_of"]:
         return {teams[name].id for name in values["lead_of"]}
     kept = (kept or set()) - {old_team}
-    return kept | {own} if values["role"] == "lead" else kept
+    return kept | {teams[values["team"]].id} if values["role"] == "lead" else kept

@@ -22,9 +22,10 @@ from bot.sources.tables import (
     Table,
     cell,
     extra_cells,
-    parse_amount,
     parse_date,
+    parse_minutes,
     parse_moment,
+    parse_seconds,
     parse_whole,
     read_table,
 )
@@ -180,7 +181,7 @@ def _daily_rows(rows: RowCheck, agents: dict[str, Agent], center: Center, today:
 
     parsers = {
         "date": parse_date, "employee_id": lambda v, c: str(v).strip(),
-        "calls": count, "talk_minutes": lambda v, c: parse_amount(v, c, MINUTES_A_DAY),
+        "calls": count, "talk_minutes": lambda v, c: parse_minutes(v, c, MINUTES_A_DAY),
         "members": count, "leads_assigned": count, "leads_contacted": count,
     }
     days: dict[tuple[int, date], dict[str, Any]] = {}
@@ -205,7 +206,7 @@ def _cdr_rows(rows: RowCheck, agents: dict[str, Agent], center: Center, today: d
     parsers = {
         "employee_id": lambda v, c: str(v).strip(),
         "started_at": lambda v, c: parse_moment(v, c, center.tz),
-        "talk_seconds": lambda v, c: parse_whole(v, c, MINUTES_A_DAY * 60),
+        "talk_seconds": lambda v, c: parse_seconds(v, c, MINUTES_A_DAY * 60),
     }
     days: dict[tuple[int, date], dict[str, Any]] = {}
     for line, cells in rows.each():

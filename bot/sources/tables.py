@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -221,6 +221,68 @@ def parse_amount(value: Any, column: str, most: int) -> Decimal:
     if number > most:
         raise CellError("too_large", column=column, value=str(value), most=most)
     return number
+
+
+# H:MM:SS, hours of any length. A bare 2:30 could be hours and minutes or minutes and seconds.
+_CLOCK = re.compile(r"(\d+):([0-5]\d):([0-5]\d)")
+_TWO_PARTS = re.compile(r"\d+:[0-5]\d")
+_DURATION_REASONS = {  # unit -> (not a duration, ambiguous)
+    "minutes": ("not_duration_minutes", "ambiguous_minutes"),
+    "seconds": ("not_duration_seconds", "ambiguous_seconds"),
+}
+
+
+def parse_minutes(value: Any, column: str, most: int) -> Decimal:
+    """Minutes (decimals allowed), H:MM:SS, or a spreadsheet duration cell; at most `most` minutes."""
+    seconds = _duration_seconds(value, column, "minutes")
+    if seconds is None:
+        return parse_amount(value, column, most)
+    return _within(seconds / 60, _shown(value, seconds), column, most)
+
+
+def parse_seconds(value: Any, column: str, most: int) -> int:
+    """Whole seconds, H:MM:SS, or a spreadsheet duration cell (to the nearest second); at most `most`."""
+    seconds = _duration_seconds(value, column, "seconds")
+    if seconds is None:
+        return parse_whole(value, column, most)
+    return int(_within(seconds.to_integral_value(ROUND_HALF_UP), _shown(value, seconds), column, most))
+
+
+def _duration_seconds(value: Any, column: str, unit: str) -> Decimal | None:
+    """The seconds of a duration (H:MM:SS text, or an XLSX time or [h]:mm:ss cell); None for a
+    value with no colon, which is a plain number of `unit`."""
+    if isinstance(value, timedelta):
+        return Decimal(value.days * 86400 + value.seconds) + Decimal(value.microseconds) / 1_000_000
+    if isinstance(value, time):
+        whole = value.hour * 3600 + value.minute * 60 + value.second
+        return Decimal(whole) + Decimal(value.microsecond) / 1_000_000
+    bad, ambiguous = _DURATION_REASONS[unit]
+    if isinstance(value, datetime):  # a moment, not a length of time
+        raise CellError(bad, column=column, value=str(value))
+    text = str(value).strip().replace("\uff1a", ":")  # a full-width colon, as Chinese input types it
+    if ":" not in text:
+        return None
+    match = _CLOCK.fullmatch(text)
+    if match:
+        hours, minutes, seconds = (int(g) for g in match.groups())
+        return Decimal(hours * 3600 + minutes * 60 + seconds)
+    raise CellError(ambiguous if _TWO_PARTS.fullmatch(text) else bad, column=column, value=str(value))
+
+
+def _within(number: Decimal, shown: str, column: str, most: int) -> Decimal:
+    if number < 0:
+        raise CellError("negative", column=column, value=shown)
+    if number > most:
+        raise CellError("too_large", column=column, value=shown, most=most)
+    return number
+
+
+def _shown(value: Any, seconds: Decimal) -> str:
+    """The cell as a reason quotes it: text as written, a duration cell as H:MM:SS."""
+    if isinstance(value, str):
+        return value
+    sign, whole = ("-" if seconds < 0 else ""), int(abs(seconds).to_integral_value(ROUND_HALF_UP))
+    return f"{sign}{whole // 3600}:{whole // 60 % 60:02d}:{whole % 60:02d}"
 
 
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d[\d,]*(\.\d*)?|\.\d+)")  # 1,320 or 60.5 or .5

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -10,11 +12,12 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event, make_url
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError
 from sqlmodel import create_engine
 
 from bot.config.settings import SettingsError
+from scoring.problems import Problem
 
 
 class SchemaError(RuntimeError):
@@ -76,13 +79,40 @@ def _alembic_config() -> Config:
 def upgrade(engine: Engine) -> list[str]:
     """Apply every pending migration; returns the revisions applied, oldest first."""
     config = _alembic_config()
-    with engine.begin() as connection:
-        current = MigrationContext.configure(connection).get_current_heads()
-        pending = ScriptDirectory.from_config(config).iterate_revisions("heads", current)
-        applied = [revision.revision for revision in reversed(list(pending))]
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    with engine.connect() as connection, _foreign_keys_off(connection):
+        with connection.begin():
+            current = MigrationContext.configure(connection).get_current_heads()
+            pending = ScriptDirectory.from_config(config).iterate_revisions("heads", current)
+            applied = [revision.revision for revision in reversed(list(pending))]
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
     return applied
+
+
+@contextmanager
+def _foreign_keys_off(connection: Connection) -> Iterator[None]:
+    """On SQLite, migrate with foreign keys off, then check them and turn them back on.
+
+    Batch mode changes a SQLite table by copying it and dropping the old one; dropping a table
+    that others reference (agent) fails while foreign keys are enforced, so Alembic's advice is
+    to turn them off for the migration. SQLite ignores the pragma inside a transaction: it is
+    set before the migrations' transaction begins, and set back on this pooled connection after.
+    """
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    connection.commit()
+    try:
+        yield
+        broken = sorted({row[0] for row in connection.exec_driver_sql("PRAGMA foreign_key_check")})
+    finally:
+        connection.rollback()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+        connection.commit()
+    if broken:
+        raise Problem("cli.broken_references", url=connection.engine.url.render_as_string(hide_password=True),
+                      tables=", ".join(broken))
 
 
 def is_current(engine: Engine) -> bool:

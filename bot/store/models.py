@@ -24,7 +24,7 @@ class Agent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     employee_id: str = Field(max_length=50, unique=True)
     name: str = Field(max_length=100)
-    team_id: int = Field(foreign_key="team.id", index=True)
+    team_id: int | None = Field(default=None, foreign_key="team.id", index=True)  # agents and leads have one
     role: str = Field(max_length=20)  # one of ROLES
     hire_date: date
     leave_date: date | None = None

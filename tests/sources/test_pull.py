@@ -1,7 +1,8 @@
 """The stats pull (`kpibot jobs run pull`, and the scheduler's daily pull): KPIBOT_STATS_SOURCE is
 a folder the call-center system exports into, or an http(s) URL with {date}. A file is known by
 its content, so it is imported once; a bad one is recorded with its reason and not tried again
-until it changes. `kpibot jobs status` lists the last pulls.
+until it changes, and the command exits 1 while any file or URL is not imported, so that cron
+notices. `kpibot jobs status` lists the last pulls.
 
 Everything goes through bot.cli.main on a real SQLite database; the URL source is a real
 http.server on 127.0.0.1."""
@@ -132,12 +133,12 @@ def test_a_bad_file_is_recorded_with_its_reason_and_not_retried_until_it_changes
     write_csv(exports / "bad.csv", [["日期", "工号", "通话次数"], ["2026-11-23", "A001", "58"]])
 
     assert kpibot("jobs", "run", "pull") == (
-        0, f"2026-11-20.csv: read 2 rows: 2 added, 0 updated.\nbad.csv: not imported: {MISSING}\n", "")
+        1, f"2026-11-20.csv: read 2 rows: 2 added, 0 updated.\nbad.csv: not imported: {MISSING}\n", "")
     assert pulls(engine) == [("2026-11-20.csv", 2, 2, 0, None), ("bad.csv", 0, 0, 0, MISSING)]
     assert list(stats(engine)) == [("A001", "2026-11-20"), ("A002", "2026-11-20")]
 
     # The same bad file is not read again (what the report says of it: the next test).
-    assert kpibot("jobs", "run", "pull", at="2026-11-24T01:30:00Z")[0] == 0
+    assert kpibot("jobs", "run", "pull", at="2026-11-24T01:30:00Z")[0] == 1
     assert len(pulls(engine)) == 2
 
     write_csv(exports / "bad.csv", MONDAY)  # fixed: now it is a new file
@@ -148,10 +149,10 @@ def test_a_bad_file_is_recorded_with_its_reason_and_not_retried_until_it_changes
 
 def test_a_known_bad_file_is_reported_with_its_reason_not_as_imported(kpibot, roster, exports):
     write_csv(exports / "bad.csv", [["日期", "工号", "通话次数"], ["2026-11-23", "A001", "58"]])
-    assert kpibot("jobs", "run", "pull") == (0, f"bad.csv: not imported: {MISSING}\n", "")
+    assert kpibot("jobs", "run", "pull") == (1, f"bad.csv: not imported: {MISSING}\n", "")
 
     assert kpibot("jobs", "run", "pull", at="2026-11-24T01:30:00Z") == (
-        0, f"bad.csv: unchanged since it could not be imported: {MISSING}\n", "")
+        1, f"bad.csv: unchanged since it could not be imported: {MISSING}\n", "")
 
 
 def test_a_file_with_bad_rows_is_recorded_with_its_lines_and_the_pull_goes_on(kpibot, roster, exports, engine):
@@ -161,9 +162,32 @@ def test_a_file_with_bad_rows_is_recorded_with_its_lines_and_the_pull_goes_on(kp
     write_csv(exports / "day.csv", MONDAY)
 
     assert kpibot("jobs", "run", "pull") == (
-        0, f"bad.csv: not imported: {BAD_ROWS_REASON}\nday.csv: read 2 rows: 2 added, 0 updated.\n", "")
+        1, f"bad.csv: not imported: {BAD_ROWS_REASON}\nday.csv: read 2 rows: 2 added, 0 updated.\n", "")
     assert pulls(engine) == [("bad.csv", 0, 0, 0, BAD_ROWS_REASON), ("day.csv", 2, 2, 0, None)]
     assert list(stats(engine)) == [("A001", "2026-11-23"), ("A002", "2026-11-23")]
+
+
+def test_the_pull_exits_1_while_a_file_is_not_imported_and_0_once_every_file_is(kpibot, roster, exports,
+                                                                                engine):
+    """A cron job reads only the exit code: a file left out must make the pull fail, every run,
+    until it is fixed; the report still names every file, the good ones imported."""
+    write_csv(exports / "2026-11-20.csv", FRIDAY)
+    write_csv(exports / "2026-11-23.csv", BAD_ROWS)
+
+    assert kpibot("jobs", "run", "pull") == (
+        1, "2026-11-20.csv: read 2 rows: 2 added, 0 updated.\n"
+           f"2026-11-23.csv: not imported: {BAD_ROWS_REASON.replace('bad.csv', '2026-11-23.csv')}\n", "")
+    assert list(stats(engine)) == [("A001", "2026-11-20"), ("A002", "2026-11-20")]
+    assert kpibot("jobs", "run", "pull", at="2026-11-24T01:30:00Z") == (
+        1, "2026-11-20.csv: imported before.\n"
+           "2026-11-23.csv: unchanged since it could not be imported: "
+           f"{BAD_ROWS_REASON.replace('bad.csv', '2026-11-23.csv')}\n", "")
+
+    write_csv(exports / "2026-11-23.csv", MONDAY)  # re-exported without the unknown agent
+    assert kpibot("jobs", "run", "pull", at="2026-11-24T02:30:00Z") == (
+        0, "2026-11-20.csv: imported before.\n2026-11-23.csv: read 2 rows: 2 added, 0 updated.\n", "")
+    assert kpibot("jobs", "run", "pull", at="2026-11-24T03:30:00Z") == (
+        0, "2026-11-20.csv: imported before.\n2026-11-23.csv: imported before.\n", "")
 
 
 def test_jobs_status_lists_the_last_pulls(kpibot, roster, exports):
@@ -173,7 +197,7 @@ def test_jobs_status_lists_the_last_pulls(kpibot, roster, exports):
     assert kpibot("jobs", "run", "pull", at="2026-11-24T00:31:00Z")[0] == 0
     write_csv(exports / "empty.csv", [])
     assert kpibot("jobs", "run", "pull", at="2026-11-24T00:32:00Z") == (
-        0, "2026-11-20.csv: imported before.\n"
+        1, "2026-11-20.csv: imported before.\n"
            "2026-11-23.csv: imported before.\n"
            "empty.csv: not imported: empty.csv has no rows: the first row must be the header.\n", "")
 
@@ -277,7 +301,7 @@ def test_a_url_source_fetches_the_last_working_day_and_today(kpibot, roster, htt
     at_monday = "2026-11-23T00:30:00Z"  # Monday 08:30 in Shanghai: the last working day was Friday
 
     assert kpibot("jobs", "run", "pull", at=at_monday) == (
-        0, f"{friday}: read 2 rows: 2 added, 0 updated.\n"
+        1, f"{friday}: read 2 rows: 2 added, 0 updated.\n"
            f"{monday}: not imported: HTTP Error 404: Not Found\n", "")
     assert http_exports.asked == ["/exports/stats-2026-11-20.csv", "/exports/stats-2026-11-23.csv"]
     assert stats(engine) == {("A001", "2026-11-20"): (62, 9090), ("A002", "2026-11-20"): (40, 5700)}
@@ -299,7 +323,7 @@ def test_an_unreachable_url_is_reported_not_raised(kpibot, monkeypatch, engine):
     monkeypatch.setenv("KPIBOT_STATS_SOURCE", source)
 
     assert kpibot("jobs", "run", "pull", at="2026-11-24T00:30:00Z") == (
-        0, f"http://127.0.0.1:{port}/stats-2026-11-23.csv: not imported: <urlopen error [Errno 111] "
+        1, f"http://127.0.0.1:{port}/stats-2026-11-23.csv: not imported: <urlopen error [Errno 111] "
            f"Connection refused>\n"
            f"http://127.0.0.1:{port}/stats-2026-11-24.csv: not imported: <urlopen error [Errno 111] "
            f"Connection refused>\n", "")

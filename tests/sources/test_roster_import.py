@@ -13,15 +13,16 @@ from sqlmodel import select
 from bot.sources.stats import ImportRejected, ImportReport
 from bot.store.models import Agent, Team, TeamLead
 from bot.sources.roster import import_roster
-from bot.sources.tables import FileProblem
+from bot.sources.tables import CellError, FileProblem
 from factories import add_agent
 from files import csv_bytes, database_rows, write_csv, write_xlsx
+from messages.render import describe
 
 
 class Person(NamedTuple):
     employee_id: str
     name: str
-    team: str
+    team: str | None
     role: str
     hire_date: date
     leave_date: date | None = None
@@ -104,7 +105,7 @@ def roster_in_db(session) -> tuple[set[str], dict[str, tuple], set[tuple[str, st
     ids = {a.id: a.employee_id for a in agents}
     return (
         set(teams.values()),
-        {a.employee_id: (a.name, teams[a.team_id], a.role, a.hire_date, a.leave_date, a.tier,
+        {a.employee_id: (a.name, teams.get(a.team_id), a.role, a.hire_date, a.leave_date, a.tier,
                          a.slack_user_id, a.wecom_user_id, a.email, a.locale, a.active) for a in agents},
         {(ids[row.agent_id], teams[row.team_id]) for row in session.exec(select(TeamLead))},
     )
@@ -307,6 +308,67 @@ def test_unknown_and_repeated_columns_are_reported_as_ignored(session, center, t
     assert roster_in_db(session)[1]["A001"][8] == "a@example.com"
 
 
+# --- managers and admins with no team ----------------------------------------------------------
+
+TEAMLESS = [  # a real roster: the manager and the admin have no 班组
+    Person("A001", "王芳", "一组", "agent", date(2024, 3, 1)),
+    Person("L001", "张伟", "一组", "lead", date(2019, 5, 20)),
+    Person("M001", "孙丽", None, "manager", date(2018, 8, 1), lead_of=("一组",)),
+    Person("M002", "周杰", None, "admin", date(2017, 6, 1)),
+]
+TEAMLESS_COLUMNS = REQUIRED + ("lead_of",)
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_manager_or_admin_may_have_no_team(session, center, tmp_path, lang, kind):
+    path = roster_file(tmp_path, TEAMLESS, lang=lang, kind=kind, columns=TEAMLESS_COLUMNS)
+
+    report = do_import(session, center, path)
+
+    assert report == ImportReport("roster", read=4, added=4)
+    assert roster_in_db(session) == ({"一组"}, expected_agents(TEAMLESS), {("L001", "一组"), ("M001", "一组")})
+    before = database_rows(session)
+    assert do_import(session, center, path) == ImportReport("roster", read=4, unchanged=4)
+    assert database_rows(session) == before
+
+
+def test_an_empty_team_takes_a_manager_off_their_team_and_a_team_puts_them_back(session, center, tmp_path):
+    on_a_team = [p._replace(team="二组") if p.role in ("manager", "admin") else p for p in TEAMLESS]
+    do_import(session, center, roster_file(tmp_path, on_a_team, columns=TEAMLESS_COLUMNS, name="first"))
+
+    report = do_import(session, center, roster_file(tmp_path, TEAMLESS, columns=TEAMLESS_COLUMNS, name="second"))
+
+    assert report == ImportReport("roster", read=4, updated=2, unchanged=2)
+    assert roster_in_db(session) == ({"一组", "二组"}, expected_agents(TEAMLESS),
+                                     {("L001", "一组"), ("M001", "一组")})
+    report = do_import(session, center, roster_file(tmp_path, on_a_team, columns=TEAMLESS_COLUMNS, name="third"))
+    assert (report.updated, roster_in_db(session)[1]) == (2, expected_agents(on_a_team))
+
+
+@pytest.mark.parametrize(("role", "written"), [("agent", "客服"), ("lead", "班长")])
+def test_an_agent_or_lead_with_no_team_is_a_bad_row(session, center, tmp_path, role, written):
+    path = write_csv(tmp_path / "roster.csv", [["工号", "姓名", "班组", "角色", "入职日期"],
+                                                 ["M001", "孙丽", "", "主管", "2018-08-01"],
+                                                 ["X001", "王芳", "", written, "2024-03-01"]])
+    before = database_rows(session)
+
+    with pytest.raises(ImportRejected) as rejected:
+        do_import(session, center, path)
+
+    assert rejected_rows(rejected.value) == [(3, [("no_team", {"column": "班组"})])]
+    assert database_rows(session) == before
+
+
+def test_the_no_team_reason_reads_in_both_languages():
+    problem = CellError("no_team", column="班组")
+
+    assert [describe(problem, locale, "import.reason.") for locale in ("en", "zh-CN")] == [
+        "班组 is empty: agents and team leads need a team (only managers and admins may have none)",
+        "班组为空：客服和班长必须有班组（只有主管和管理员可以不填）",
+    ]
+
+
 # --- bad rows: the whole file is refused ---------------------------------------------------------
 
 BAD_ROWS = [  # (cells, the problems of that line)
@@ -338,6 +400,11 @@ BAD_ROWS = [  # (cells, the problems of that line)
      [("not_date", {"column": "hire_date", "value": "soon"}),
       ("not_choice", {"column": "locale", "value": "de", "options": "en, zh-CN"})]),
     (["A020", "周瑜", "二组", "agent", "2024-03-01", "", "U020", "", "", ""], []),
+    (["A021", "吕布", "", "agent", "2024-03-01", "", "", "", "", ""], [("no_team", {"column": "team"})]),
+    (["L012", "貂蝉", "", "lead", "2019-05-20", "", "", "", "", "二组"], [("no_team", {"column": "team"})]),
+    (["M010", "诸葛亮", "", "manager", "2018-08-01", "", "", "", "", ""], []),  # managers may have none
+    (["X021", "董卓", "", "boss", "2024-03-01", "", "", "", "", ""],  # only the role is wrong so far
+     [("not_choice", {"column": "role", "value": "boss", "options": "agent, lead, manager, admin"})]),
 ]
 BAD_HEADER = ["employee_id", "name", "team", "role", "hire_date", "leave_date", "slack_user_id", "email",
               "locale", "lead_of"]
@@ -355,7 +422,7 @@ def test_a_roster_with_bad_rows_lists_every_one_and_writes_nothing(session, cent
         do_import(session, center, path)
 
     assert rejected.value.code == "import.rejected"
-    assert rejected.value.fields == {"file": path.name, "count": 12}
+    assert rejected.value.fields == {"file": path.name, "count": 15}
     assert rejected_rows(rejected.value) == [
         (line, problems) for line, (_, problems) in enumerate(BAD_ROWS, start=2) if problems]
     assert database_rows(session) == before

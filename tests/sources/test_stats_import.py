@@ -3,7 +3,7 @@ call detail records summed by the center's local day (Asia/Shanghai)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -11,9 +11,11 @@ import pytest
 from sqlmodel import select
 
 from bot.sources.stats import ImportRejected, ImportReport, import_stats
+from bot.sources.tables import CellError
 from bot.store.models import Agent, DailyStat
 from factories import add_agent, add_day
 from files import database_rows, write_csv, write_xlsx
+from messages.render import describe
 
 TODAY = date(2026, 11, 22)
 
@@ -234,6 +236,117 @@ def test_an_absurd_call_count_is_a_bad_row(session, center, agents, tmp_path):
     assert database_rows(session) == before
 
 
+# --- talk time written as H:MM:SS ------------------------------------------------------------------
+
+TALK = "通话时长（分钟）"  # how the Chinese daily header names talk_minutes
+
+
+@pytest.mark.parametrize(("minutes", "seconds"), [
+    ("2:30:00", 9000),  # 2 h 30 min = 150 min
+    ("02:30:00", 9000),
+    ("0:02:15", 135),  # 2 min 15 s
+    ("10:05:30", 36330),  # 36,000 + 300 + 30
+    ("1:00:01", 3601),
+    ("0:00:00", 0),
+    ("24:00:00", 86400),  # the most a day holds
+    ("2：30：00", 9000),  # full-width colons, as a Chinese input method types them
+    ("151.5", 9090),  # minutes with decimals stay minutes
+])
+def test_daily_talk_time_as_hours_minutes_and_seconds(session, center, agents, tmp_path, minutes, seconds):
+    path = daily_file(tmp_path, [Day("2026-11-02", "A001", "60", minutes)], lang="zh", width=REQUIRED)
+
+    do_import(session, center, path)
+
+    assert stats_in_db(session) == {("A001", date(2026, 11, 2)): (60, seconds, None, None, None)}
+
+
+def test_daily_talk_time_as_spreadsheet_duration_cells(session, center, agents, tmp_path):
+    days = [
+        Day(date(2026, 11, 2), "A001", 62, time(2, 30)),  # a time cell: 9,000 s
+        Day(date(2026, 11, 3), "A001", 58, time(1, 2, 3)),  # 3,600 + 120 + 3 = 3,723 s
+        Day(date(2026, 11, 4), "A001", 60, timedelta(hours=2, minutes=30, seconds=15)),  # [h]:mm:ss: 9,015 s
+        Day(date(2026, 11, 5), "A001", 60, timedelta(hours=24)),  # 86,400 s
+        Day(date(2026, 11, 9), "A002", 40, 95.25),  # a number cell stays minutes: 5,715 s
+    ]
+    path = daily_file(tmp_path, days, lang="zh", kind="xlsx", width=REQUIRED)
+
+    report = do_import(session, center, path)
+
+    assert report == ImportReport("daily", read=5, added=5, updated=0, unchanged=0, ignored=[])
+    assert {key: row[1] for key, row in stats_in_db(session).items()} == {
+        ("A001", date(2026, 11, 2)): 9000, ("A001", date(2026, 11, 3)): 3723,
+        ("A001", date(2026, 11, 4)): 9015, ("A001", date(2026, 11, 5)): 86400,
+        ("A002", date(2026, 11, 9)): 5715,
+    }
+
+
+@pytest.mark.parametrize(("minutes", "problem"), [
+    ("2:30", ("ambiguous_minutes", {"column": TALK, "value": "2:30"})),
+    ("150:00", ("ambiguous_minutes", {"column": TALK, "value": "150:00"})),
+    ("2:75:00", ("not_duration_minutes", {"column": TALK, "value": "2:75:00"})),
+    ("2:30:60", ("not_duration_minutes", {"column": TALK, "value": "2:30:60"})),
+    ("2:3:00", ("not_duration_minutes", {"column": TALK, "value": "2:3:00"})),
+    ("1:02:03:04", ("not_duration_minutes", {"column": TALK, "value": "1:02:03:04"})),
+    ("2:30:00.5", ("not_duration_minutes", {"column": TALK, "value": "2:30:00.5"})),
+    ("-0:10:00", ("not_duration_minutes", {"column": TALK, "value": "-0:10:00"})),
+    ("2h30m", ("not_number", {"column": TALK, "value": "2h30m"})),
+    ("150:00:00", ("too_large", {"column": TALK, "value": "150:00:00", "most": 1440})),  # 9,000 min
+    ("24:00:01", ("too_large", {"column": TALK, "value": "24:00:01", "most": 1440})),
+])
+def test_a_bad_daily_duration_is_a_bad_row_with_its_reason(session, center, agents, tmp_path, minutes,
+                                                           problem):
+    path = daily_file(tmp_path, [Day("2026-11-02", "A001", "60", minutes)], lang="zh", width=REQUIRED)
+    before = database_rows(session)
+
+    with pytest.raises(ImportRejected) as rejected:
+        do_import(session, center, path)
+
+    assert rejected_rows(rejected.value) == [(2, [problem])]
+    assert database_rows(session) == before
+
+
+@pytest.mark.parametrize(("cell", "problem"), [
+    (timedelta(hours=150), ("too_large", {"column": TALK, "value": "150:00:00", "most": 1440})),
+    (timedelta(minutes=-10), ("negative", {"column": TALK, "value": "-0:10:00"})),
+    (datetime(2026, 11, 2, 2, 30), ("not_duration_minutes", {"column": TALK, "value": "2026-11-02 02:30:00"})),
+])
+def test_a_bad_duration_cell_is_a_bad_row_and_the_good_rows_wait(session, center, agents, tmp_path, cell,
+                                                                 problem):
+    days = [Day(date(2026, 11, 2), "A001", 62, time(2, 30)), Day(date(2026, 11, 3), "A001", 58, cell)]
+    path = daily_file(tmp_path, days, lang="zh", kind="xlsx", width=REQUIRED)
+    before = database_rows(session)
+
+    with pytest.raises(ImportRejected) as rejected:
+        do_import(session, center, path)
+
+    assert rejected_rows(rejected.value) == [(3, [problem])]
+    assert database_rows(session) == before
+
+
+@pytest.mark.parametrize(("code", "en", "zh"), [
+    ("ambiguous_minutes",
+     "通话时长 '2:30' could be hours and minutes or minutes and seconds: write H:MM:SS (2:30:00 or 0:02:30), "
+     "or the minutes (150 or 2.5)",
+     "通话时长“2:30”分不清是时:分还是分:秒：请写成 时:分:秒（2:30:00 或 0:02:30），或写分钟数（150 或 2.5）"),
+    ("not_duration_minutes",
+     "通话时长 '2:30' is not a length of time: write H:MM:SS with minutes and seconds under 60 (2:30:00 for "
+     "two and a half hours), or the minutes (150)",
+     "通话时长“2:30”不是时长：请写成 时:分:秒，分和秒小于 60（2:30:00 即两个半小时），或写分钟数（150）"),
+    ("ambiguous_seconds",
+     "通话时长 '2:30' could be hours and minutes or minutes and seconds: write H:MM:SS (2:30:00 or 0:02:30), "
+     "or the seconds (9000 or 150)",
+     "通话时长“2:30”分不清是时:分还是分:秒：请写成 时:分:秒（2:30:00 或 0:02:30），或写秒数（9000 或 150）"),
+    ("not_duration_seconds",
+     "通话时长 '2:30' is not a length of time: write H:MM:SS with minutes and seconds under 60 (0:03:15 for "
+     "3 minutes 15 seconds), or the seconds (195)",
+     "通话时长“2:30”不是时长：请写成 时:分:秒，分和秒小于 60（0:03:15 即 3 分 15 秒），或写秒数（195）"),
+])
+def test_a_duration_reason_reads_in_both_languages(code, en, zh):
+    problem = CellError(code, column="通话时长", value="2:30")
+
+    assert (describe(problem, "en", "import.reason."), describe(problem, "zh-CN", "import.reason.")) == (en, zh)
+
+
 # --- call detail records ------------------------------------------------------------------------
 
 CALLS = [
@@ -287,6 +400,56 @@ def test_the_day_a_call_counts_on_is_its_day_in_shanghai(session, center, agents
     do_import(session, center, path, fmt="cdr")
 
     assert stats_in_db(session) == {("A001", day): (1, 90, None, None, None)}
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_call_talk_time_as_hours_minutes_and_seconds(session, center, agents, tmp_path, kind):
+    seconds = {  # each call's talk time as the file writes it, by kind
+        "csv": ["0:03:15", "00:03:15", "45", "1:02:03", "0：00：59"],
+        "xlsx": [time(0, 3, 15), timedelta(minutes=3, seconds=15), 45, timedelta(hours=1, minutes=2, seconds=3),
+                 time(0, 0, 59)],
+    }[kind]
+    starts = ["2026-11-02 09:00:00", "2026-11-02 09:10:00", "2026-11-02 09:20:00", "2026-11-10 08:00:00",
+              "2026-11-10 09:00:00"]
+    calls = [(employee, start, talk) for employee, start, talk in zip(["A001"] * 3 + ["A002"] * 2, starts, seconds)]
+
+    do_import(session, center, cdr_file(tmp_path, calls, lang="zh", kind=kind), fmt="cdr")
+
+    assert stats_in_db(session) == {
+        ("A001", date(2026, 11, 2)): (3, 195 + 195 + 45, None, None, None),  # 435 s
+        ("A002", date(2026, 11, 10)): (2, 3723 + 59, None, None, None),  # 3,782 s
+    }
+
+
+def test_a_call_duration_cell_is_rounded_to_the_second(session, center, agents, tmp_path):
+    calls = [("A001", "2026-11-02 09:00:00", time(0, 3, 15, 400000)),  # 195.4 s
+             ("A001", "2026-11-02 10:00:00", timedelta(seconds=59, milliseconds=600))]  # 59.6 s
+    do_import(session, center, cdr_file(tmp_path, calls, lang="zh", kind="xlsx"), fmt="cdr")
+
+    assert stats_in_db(session) == {("A001", date(2026, 11, 2)): (2, 195 + 60, None, None, None)}
+
+
+@pytest.mark.parametrize(("talk", "problem"), [
+    ("3:15", ("ambiguous_seconds", {"column": "通话时长", "value": "3:15"})),
+    ("0:03:75", ("not_duration_seconds", {"column": "通话时长", "value": "0:03:75"})),
+    ("0:3:15", ("not_duration_seconds", {"column": "通话时长", "value": "0:3:15"})),
+    ("25:00:00", ("too_large", {"column": "通话时长", "value": "25:00:00", "most": 86400})),  # 90,000 s
+    (timedelta(hours=25), ("too_large", {"column": "通话时长", "value": "25:00:00", "most": 86400})),
+    (datetime(2026, 11, 2, 0, 3, 15),
+     ("not_duration_seconds", {"column": "通话时长", "value": "2026-11-02 00:03:15"})),
+])
+def test_a_bad_call_duration_is_a_bad_row_with_its_reason(session, center, agents, tmp_path, talk, problem):
+    kind = "csv" if isinstance(talk, str) else "xlsx"
+    calls = [("A001", "2026-11-02 09:00:00", "0:03:15" if kind == "csv" else time(0, 3, 15)),
+             ("A001", "2026-11-02 10:00:00", talk)]
+    path = cdr_file(tmp_path, calls, lang="zh", kind=kind)
+    before = database_rows(session)
+
+    with pytest.raises(ImportRejected) as rejected:
+        do_import(session, center, path, fmt="cdr")
+
+    assert rejected_rows(rejected.value) == [(3, [problem])]
+    assert database_rows(session) == before
 
 
 def test_the_same_call_records_twice_change_nothing_the_second_time(session, center, agents, tmp_path):

@@ -12,10 +12,13 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, select
 
+from bot.store.models import Agent
+
 from bot.doors.cli import main
 from bot.store.db import SchemaError, _alembic_config, ensure_schema, is_current, make_engine, normalise_url, upgrade
 from bot.store.models import DailyStat, LedgerEntry
 from factories import add_agent, add_entry
+from scoring.problems import Problem
 
 TABLES = {"agent", "team", "team_lead", "daily_stat", "ledger_entry", "delivery", "job_run", "stats_pull",
           "alembic_version"}
@@ -30,10 +33,15 @@ def migrated(request, tmp_path):
     engine = make_engine(url)
     upgrade(engine)
     yield engine
-    if request.param == "postgresql":
-        with engine.begin() as connection:  # leave the shared database empty for the next test
+    _leave_empty(engine)
+
+
+def _leave_empty(engine) -> None:
+    """Leave the shared PostgreSQL database empty for the next test; drop a SQLite engine's pool."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
             for table in TABLES:
-                connection.execute(text(f"DROP TABLE {table} CASCADE"))
+                connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
             connection.execute(text("DROP FUNCTION IF EXISTS ledger_entry_append_only() CASCADE"))
     engine.dispose()
 
@@ -94,9 +102,9 @@ def test_plain_postgres_urls_use_psycopg_3(url, expected):
 
 
 @pytest.mark.parametrize(("locale", "applied", "current"), [
-    ("en", "Applied 6 migrations (0001 … 0006) to the database sqlite:///{path}.\n",
+    ("en", "Applied 7 migrations (0001 … 0007) to the database sqlite:///{path}.\n",
      "The database sqlite:///{path} was already up to date: no migration to apply.\n"),
-    ("zh-CN", "已对数据库 sqlite:///{path} 执行 6 个迁移（0001 … 0006）。\n",
+    ("zh-CN", "已对数据库 sqlite:///{path} 执行 7 个迁移（0001 … 0007）。\n",
      "数据库 sqlite:///{path} 已是最新，无需迁移。\n"),
 ])
 def test_db_upgrade_says_which_migrations_it_applied(tmp_path, monkeypatch, capsys, locale, applied, current):
@@ -118,5 +126,142 @@ def test_upgrade_returns_only_the_migrations_still_pending(tmp_path):
         config.attributes["connection"] = connection
         command.upgrade(config, "0003")
 
-    assert upgrade(engine) == ["0004", "0005", "0006"]
+    assert upgrade(engine) == ["0004", "0005", "0006", "0007"]
     assert upgrade(engine) == []
+
+
+# --- 0007 on a database in use: the agent table is rebuilt under rows that refer to it ------------
+
+AT = "'2026-11-03 01:00:00'"
+ROWS_AT_0006 = [  # plain SQL of the schema at 0006, so later models cannot change what it writes
+    "INSERT INTO team (id, name) VALUES (1, '一组'), (2, '二组')",
+    "INSERT INTO agent (id, employee_id, name, team_id, role, hire_date, leave_date, slack_user_id, "
+    "slack_dm_channel, email, active) VALUES "
+    "(1, 'A001', '王芳', 1, 'agent', '2024-03-01', NULL, 'U001', 'D001', 'wangfang@example.com', TRUE), "
+    "(2, 'A002', '陈静', 2, 'agent', '2025-07-01', '2026-10-31', NULL, NULL, NULL, FALSE), "
+    "(3, 'L001', '张伟', 1, 'lead', '2019-05-20', NULL, 'U101', NULL, NULL, TRUE), "
+    "(4, 'M001', '孙丽', 2, 'manager', '2018-08-01', NULL, 'U900', NULL, 'sunli@example.com', TRUE)",
+    "INSERT INTO team_lead (agent_id, team_id) VALUES (3, 1), (3, 2)",
+    "INSERT INTO daily_stat (id, agent_id, day, calls, talk_seconds, members, leads_assigned, leads_contacted, "
+    f"updated_at) VALUES (1, 1, '2026-11-02', 62, 9090, 30, 100, 65, {AT}), "
+    f"(2, 2, '2026-10-30', 40, 5700, NULL, NULL, NULL, {AT})",
+    "INSERT INTO ledger_entry (id, agent_id, day, points, code, reason, author_id, created_at, revokes_id) VALUES "
+    f"(1, 1, '2026-11-02', -2, 'late', '', 3, {AT}, NULL), (2, 1, '2026-11-02', 0, 'late', '', 4, {AT}, 1), "
+    f"(3, 2, '2026-10-12', 1, 'call', 'a thank-you call', 3, {AT}, NULL)",
+    "INSERT INTO delivery (id, key, recipient, platform, payload, status, attempts, created_at, sent_at) VALUES "
+    f"(1, 'morning:2026-11-03:A001', 'A001', 'slack', '{{}}', 'sent', 1, {AT}, {AT}), "
+    f"(2, 'digest:2026-11-03:L001', 'L001', 'slack', '{{}}', 'pending', 0, {AT}, NULL)",
+    "INSERT INTO job_run (id, job, period, status, started_at, heartbeat_at) VALUES "
+    f"(1, 'morning', '2026-11-03', 'done', {AT}, {AT})",
+    "INSERT INTO stats_pull (id, name, sha256, rows, added, updated, pulled_at) VALUES "
+    f"(1, '2026-11-02.csv', 'abc', 2, 2, 0, {AT})",
+]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def in_use_at_0006(request, tmp_path):
+    """A database at revision 0006 holding teams, agents, leads, stats, ledger entries (one revoked),
+    deliveries, a job run and a pull."""
+    url = f"sqlite:///{tmp_path / 'old.db'}" if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    engine = make_engine(url)
+    config = _alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0006")
+    with engine.begin() as connection:
+        for statement in ROWS_AT_0006:
+            connection.execute(text(statement))
+    yield engine
+    _leave_empty(engine)
+
+
+def everything(engine) -> dict[str, list[tuple]]:
+    """Every row of every table, and every foreign key, as plain values."""
+    inspector = inspect(engine)
+    with engine.connect() as connection:
+        rows = {t: [tuple(r) for r in connection.execute(text(f"SELECT * FROM {t} ORDER BY 1, 2"))]
+                for t in sorted(TABLES - {"alembic_version"})}
+    keys = {t: sorted((tuple(k["constrained_columns"]), k["referred_table"], tuple(k["referred_columns"]))
+                      for k in inspector.get_foreign_keys(t)) for t in sorted(TABLES - {"alembic_version"})}
+    return {"rows": rows, "foreign keys": keys}
+
+
+def test_0007_keeps_every_row_and_every_foreign_key_of_a_database_in_use(in_use_at_0006):
+    engine = in_use_at_0006
+    before = everything(engine)
+    assert sum(len(rows) for rows in before["rows"].values()) == 17
+
+    assert upgrade(engine) == ["0007"]
+
+    assert everything(engine) == before
+    assert is_current(engine)
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+
+
+def test_after_0007_foreign_keys_uniques_and_the_append_only_ledger_still_hold(in_use_at_0006):
+    engine = in_use_at_0006
+    upgrade(engine)
+
+    refused = [  # each must fail on its own: a dangling agent, a repeated employee ID, a ledger change
+        "INSERT INTO daily_stat (agent_id, day, calls, talk_seconds, updated_at) "
+        f"VALUES (99, '2026-11-03', 1, 60, {AT})",
+        "INSERT INTO ledger_entry (agent_id, day, points, reason, created_at) VALUES (99, '2026-11-03', 1, '', "
+        f"{AT})",
+        "INSERT INTO agent (employee_id, name, team_id, role, hire_date, active) "
+        "VALUES ('A001', 'again', 1, 'agent', '2024-03-01', TRUE)",
+        "INSERT INTO agent (employee_id, name, team_id, role, hire_date, active) "
+        "VALUES ('A009', 'nowhere', 99, 'agent', '2024-03-01', TRUE)",
+    ]
+    for statement in refused:
+        with engine.connect() as connection, pytest.raises(IntegrityError):
+            connection.execute(text(statement))
+    for statement in ("UPDATE ledger_entry SET points = 0 WHERE id = 1", "DELETE FROM ledger_entry WHERE id = 3"):
+        with engine.connect() as connection, pytest.raises(SQLAlchemyError, match="append-only"):
+            connection.execute(text(statement))
+    with Session(engine) as session:  # and a manager may now have no team
+        session.add(Agent(id=5, employee_id="M002", name="周杰", team_id=None, role="manager", hire_date=date(2020, 1, 1)))
+        session.commit()
+        assert session.exec(select(Agent.team_id).where(Agent.employee_id == "M002")).one() is None
+        assert session.exec(select(LedgerEntry.id).order_by(LedgerEntry.id)).all() == [1, 2, 3]
+
+
+def test_sqlite_foreign_keys_are_on_again_after_an_upgrade(in_use_at_0006):
+    engine = in_use_at_0006
+    if engine.dialect.name != "sqlite":
+        pytest.skip("a pragma of SQLite")
+    upgrade(engine)
+
+    with engine.connect() as connection:  # the pooled connection the migrations ran on
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_rows_that_refer_to_nothing_are_named_after_an_upgrade(tmp_path):
+    """Written with foreign keys off (sqlite3's own default), a dangling row survives the copy; the
+    upgrade names its table rather than pass over it."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    config = _alembic_config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0006")
+    with engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        connection.commit()
+        for statement in ROWS_AT_0006[:2] + ["INSERT INTO daily_stat (agent_id, day, calls, talk_seconds, "
+                                             f"updated_at) VALUES (99, '2026-11-02', 1, 60, {AT})"]:
+            connection.execute(text(statement))
+        connection.commit()
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+    engine.dispose()
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+
+    with pytest.raises(Problem) as problem:
+        upgrade(engine)
+
+    assert (problem.value.code, problem.value.fields) == (
+        "cli.broken_references", {"url": f"sqlite:///{tmp_path / 'old.db'}", "tables": "daily_stat"})
+    assert is_current(engine)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()

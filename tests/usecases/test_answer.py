@@ -18,7 +18,7 @@ import scenario
 from bot.outbox import deliveries
 from bot.outbox.platforms import Platforms, write
 from bot.store import queries
-from bot.store.models import Delivery, LedgerEntry
+from bot.store.models import Agent, Delivery, LedgerEntry
 from bot.usecases.answer import Answer, Request, answer, command_of, home
 from factories import add_agent
 from messages.render import render
@@ -219,3 +219,13 @@ def test_an_entry_and_its_undo_each_tell_the_agent_once(ask, session, engine):
     with Session(engine) as fresh:
         assert {d.key: (d.status, d.platform) for d in fresh.exec(select(Delivery)).all()} == {
             f"entry:{entry}": ("sent", "recording"), f"entry:{entry}:undo": ("sent", "recording")}
+
+
+def test_a_manager_with_no_team_sees_every_team_and_records_for_anyone(session, ask, center_people):
+    """A real roster often leaves a manager's 班组 empty: they act and see as any manager does."""
+    session.add(Agent(employee_id="M09", name="Qian Ming", team_id=None, role="manager", hire_date=date(2017, 6, 1)))
+    session.commit()
+    assert [d.team for d in ask("M09", "teamstats").context["digests"]] == ["Office", "Team 1", "Team 2"]
+    assert ask("M09", "award", "A003 letter").template == "points_confirmation"
+    assert problem(ask("M09", "mystats")) == "command.no_quota"
+    assert ask("M09", "help").context["commands"][-1] == "undo"
