@@ -1,13 +1,18 @@
-"""Shared fixtures: the seeds policy, the China calendar, and real databases (SQLite, PostgreSQL)."""
+"""Shared fixtures: the seeds policy, the China calendar, real databases (SQLite, PostgreSQL), and
+`kpibot`, the command line as an operator runs it."""
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
+import sys
 import uuid
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
+from freezegun import freeze_time
 from sqlalchemy import text
 from sqlmodel import Session
 
@@ -16,6 +21,7 @@ from bot.config.center import Center, open_center
 from bot.store.db import make_engine, upgrade
 from bot.config.policy import load_policy
 from bot.config.settings import Settings
+from bot.doors.cli import main
 
 PG_SERVER = os.environ.get("KPIBOT_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
@@ -82,3 +88,51 @@ def pg_url():
     with admin.connect() as connection:
         connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
     admin.dispose()
+
+
+class Cli:
+    """`kpibot ARGS` in this process: (exit code, stdout, stderr). A call may set variables for
+    itself alone (`locale` for KPIBOT_LOCALE; NAME=None unsets one), freeze the clock `at` an
+    instant (else at `self.at`), and give the lines typed in (`typed`)."""
+
+    def __init__(self, monkeypatch, capsys):
+        self.monkeypatch, self.capsys = monkeypatch, capsys
+        self.at: str | None = None  # the instant every call runs at, unless it says otherwise
+        self.tick = False  # a ticking clock, for calls that speak HTTP (which times out)
+
+    def env(self, **values: str | None) -> None:
+        """Set (or, with None, unset) variables for every call after this one."""
+        for name, value in values.items():
+            if value is None:
+                self.monkeypatch.delenv(name, raising=False)
+            else:
+                self.monkeypatch.setenv(name, value)
+
+    def __call__(self, *args: str, locale: str | None = None, at: str | None = None, typed: str | None = None,
+                 **env: str | None) -> tuple[int, str, str]:
+        values = {"KPIBOT_LOCALE": locale, **env} if locale else env
+        before = {name: os.environ.get(name) for name in values}
+        self.env(**values)
+        if typed is not None:
+            self.monkeypatch.setattr(sys, "stdin", io.StringIO(typed))
+        self.capsys.readouterr()
+        try:
+            with freeze_time(at or self.at, tick=self.tick) if (at or self.at) else nullcontext():
+                code = main(list(args))
+        finally:
+            self.env(**before)
+        out, err = self.capsys.readouterr()
+        return code, out, err
+
+
+@pytest.fixture
+def kpibot(monkeypatch, tmp_path, database_url, capsys) -> Cli:
+    """The command line on the test database, in an empty folder (no .env), with none of
+    kpibot's variables from outside."""
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith(("SLACK_", "KPIBOT_", "WECOM_")) or name in ("DATABASE_URL", "PORT"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("COLUMNS", "80")  # help screens wrap the same on every terminal
+    return Cli(monkeypatch, capsys)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from bot.doors.cli import main
 from bot.config.settings import Settings, SettingsError, load_settings
 from messages.render import describe
 
@@ -40,22 +39,15 @@ def test_a_bad_setting_names_the_variable(variable, value, code):
         assert variable in line and "\n" not in line
 
 
-def test_the_cli_stops_with_that_line(monkeypatch, capsys):
-    monkeypatch.setenv("KPIBOT_TZ", "Mars/Olympus")
-    assert main(["stats", "show", "A001"]) == 1
-    out, err = capsys.readouterr()
-    assert out == ""
-    assert err == "KPIBOT_TZ is not a time zone: 'Mars/Olympus'. Use an IANA name such as Asia/Shanghai.\n"
+def test_the_cli_stops_with_that_line(kpibot):
+    assert kpibot("stats", "show", "A001", KPIBOT_TZ="Mars/Olympus") == (
+        1, "", "KPIBOT_TZ is not a time zone: 'Mars/Olympus'. Use an IANA name such as Asia/Shanghai.\n")
 
 
-def test_a_bad_policy_file_stops_the_cli_with_the_file_and_key(monkeypatch, capsys, tmp_path):
+def test_a_bad_policy_file_stops_the_cli_with_the_file_and_key(kpibot, tmp_path):
     bad = tmp_path / "policy.toml"
     bad.write_text("[center]\ntimezone = 'Asia/Shanghai'\n")
-    monkeypatch.setenv("KPIBOT_POLICY", str(bad))
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
-    assert main(["stats", "show", "A001"]) == 1
-    err = capsys.readouterr().err
-    assert err == f"Policy {bad}: tenure is missing.\n"
+    assert kpibot("stats", "show", "A001", KPIBOT_POLICY=str(bad)) == (1, "", f"Policy {bad}: tenure is missing.\n")
 
 
 @pytest.mark.parametrize("value", ["", "   "])
@@ -68,16 +60,14 @@ def test_an_empty_database_url_is_refused_rather_than_taken_for_the_default(valu
     assert "DATABASE_URL" in describe(raised.value, "zh-CN")
 
 
-def test_a_mistyped_sqlite_path_is_refused_and_creates_nothing(monkeypatch, capsys, tmp_path):
-    monkeypatch.chdir(tmp_path)
+def test_a_mistyped_sqlite_path_is_refused_and_creates_nothing(kpibot, tmp_path):
     typo = tmp_path / "kpibto.db"
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{typo}")
+    kpibot.env(DATABASE_URL=f"sqlite:///{typo}")
     for args in (["stats", "show", "A001"], ["jobs", "status"], ["console", "--as", "A001"]):
-        assert main(args) == 1
-        assert capsys.readouterr() == ("", f"DATABASE_URL names a SQLite file that does not exist: sqlite:///{typo} "
-                                           f"({typo}). Check the path; to start a new database there, run "
-                                           "kpibot db upgrade.\n")
+        assert kpibot(*args) == (1, "", f"DATABASE_URL names a SQLite file that does not exist: sqlite:///{typo} "
+                                        f"({typo}). Check the path; to start a new database there, run "
+                                        "kpibot db upgrade.\n")
     assert not typo.exists()
-    assert main(["db", "upgrade"]) == 0  # the one command that makes a new database
+    assert kpibot("db", "upgrade")[0] == 0  # the one command that makes a new database
     assert typo.is_file()
-    assert main(["jobs", "status"]) == 0
+    assert kpibot("jobs", "status")[0] == 0

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.doors.arguments import ARGPARSE, argparse_text, columns, parser, wrap
-from bot.doors.cli import COMMANDS, main
+from bot.doors.cli import COMMANDS
 
 ROOT = Path(__file__).resolve().parents[2]
 LEAVES = ["db upgrade", "roster import", "stats import", "stats show", "jobs run morning", "jobs run month-end",
@@ -24,20 +24,14 @@ HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 @pytest.fixture
-def kpibot(monkeypatch, capsys):
-    monkeypatch.setenv("COLUMNS", "80")
-
-    def run(locale: str, *args: str) -> tuple[int, str, str]:
-        monkeypatch.setenv("KPIBOT_LOCALE", locale)
-        code = main(list(args))
-        return (code, *capsys.readouterr())
-
-    return run
+def helped(kpibot):
+    """helped(LOCALE, *ARGS): the command line in that language."""
+    return lambda locale, *args: kpibot(*args, locale=locale)
 
 
 @pytest.mark.parametrize("screen", SCREENS, ids=lambda s: " ".join(s) or "kpibot")
-def test_every_help_screen_in_english(kpibot, screen):
-    code, out, err = kpibot("en", *screen, "--help")
+def test_every_help_screen_in_english(helped, screen):
+    code, out, err = helped("en", *screen, "--help")
     assert (code, err) == (0, "")
     assert out.startswith(f"usage: {' '.join(['kpibot', *screen])} [-h]")
     assert "\noptions:\n  -h, --help" in out and "show this help message and exit" in out
@@ -45,8 +39,8 @@ def test_every_help_screen_in_english(kpibot, screen):
 
 
 @pytest.mark.parametrize("screen", SCREENS, ids=lambda s: " ".join(s) or "kpibot")
-def test_every_help_screen_in_chinese_has_no_english_of_argparse(kpibot, screen):
-    code, out, err = kpibot("zh-CN", *screen, "--help")
+def test_every_help_screen_in_chinese_has_no_english_of_argparse(helped, screen):
+    code, out, err = helped("zh-CN", *screen, "--help")
     assert (code, err) == (0, "")
     assert out.startswith(f"用法：{' '.join(['kpibot', *screen])} [-h]")
     assert "\n选项：\n  -h, --help" in out and "显示本帮助并退出" in out
@@ -55,8 +49,8 @@ def test_every_help_screen_in_chinese_has_no_english_of_argparse(kpibot, screen)
     assert HAN.search(described), described
 
 
-def test_the_top_screen_lists_the_commands_under_chinese_titles(kpibot):
-    out = kpibot("zh-CN", "--help")[1]
+def test_the_top_screen_lists_the_commands_under_chinese_titles(helped):
+    out = helped("zh-CN", "--help")[1]
     assert "\n位置参数：\n  COMMAND\n    db        数据库\n" in out
     assert "  --version   显示 kpibot 的版本号并退出\n" in out
 
@@ -82,8 +76,8 @@ def _leaves(node: argparse.ArgumentParser, path: str = ""):
             yield from _leaves(child, f"{path} {name}".strip())
 
 
-def test_a_leafs_help_in_chinese_says_what_its_options_do_and_their_defaults(kpibot):
-    assert kpibot("zh-CN", "stats", "import", "--help")[1] == (
+def test_a_leafs_help_in_chinese_says_what_its_options_do_and_their_defaults(helped):
+    assert helped("zh-CN", "stats", "import", "--help")[1] == (
         "用法：kpibot stats import [-h] [--format {daily,cdr}] FILE\n"
         "\n"
         "从 CSV 或 XLSX 文件导入每日数据或通话明细；重复导入同一文件不会重复计算。\n"
@@ -96,8 +90,8 @@ def test_a_leafs_help_in_chinese_says_what_its_options_do_and_their_defaults(kpi
         "  --format {daily,cdr}  daily：每人每天一行；cdr：每通电话一行（默认：daily）\n")
 
 
-def test_a_leafs_help_in_english_is_argparses_english(kpibot):
-    assert kpibot("en", "jobs", "run", "morning", "--help")[1] == (
+def test_a_leafs_help_in_english_is_argparses_english(helped):
+    assert helped("en", "jobs", "run", "morning", "--help")[1] == (
         "usage: kpibot jobs run morning [-h] [--date YYYY-MM-DD] [--force]\n"
         "\n"
         "Send the morning round now: each agent's progress on the working day before,\n"
@@ -130,16 +124,16 @@ def test_a_leafs_help_in_english_is_argparses_english(kpibot):
     (["jobs", "status", "now"], "kpibot: error: unrecognized arguments: now", "kpibot：错误：无法识别的参数：now"),
 ], ids=["no-command", "missing", "choice", "no-value", "value-given", "ambiguous", "unrecognized"])
 @pytest.mark.parametrize("locale", ["en", "zh-CN"])
-def test_a_usage_error_is_the_usage_and_one_line_in_the_readers_language(kpibot, args, english, chinese, locale):
-    code, out, err = kpibot(locale, *args)
+def test_a_usage_error_is_the_usage_and_one_line_in_the_readers_language(helped, args, english, chinese, locale):
+    code, out, err = helped(locale, *args)
     usage, line = err.splitlines()
     assert (code, out) == (2, "")
     assert usage.startswith("usage: kpibot" if locale == "en" else "用法：kpibot")
     assert line == (english if locale == "en" else chinese)
 
 
-def test_argparse_speaks_english_again_after_a_chinese_command_line(kpibot):
-    kpibot("zh-CN", "stats", "show")
+def test_argparse_speaks_english_again_after_a_chinese_command_line(helped):
+    helped("zh-CN", "stats", "show")
     assert argparse._ is gettext.gettext
     with pytest.raises(SystemExit):
         argparse.ArgumentParser(prog="other").parse_args(["--nope"])
@@ -152,11 +146,11 @@ def test_the_english_catalogue_words_argparse_as_argparse_does(message):
     assert filled(argparse_text("en", message)) == filled(message)
 
 
-def test_version_is_the_installed_packages(kpibot):
+def test_version_is_the_installed_packages(helped):
     project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
     assert version("kpibot") == project["version"]
     for locale in ("en", "zh-CN"):
-        assert kpibot(locale, "--version") == (0, f"kpibot {project['version']}\n", "")
+        assert helped(locale, "--version") == (0, f"kpibot {project['version']}\n", "")
 
 
 @pytest.mark.parametrize("width", [20, 33, 54])

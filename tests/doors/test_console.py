@@ -4,40 +4,26 @@ configured database, with no token. The center is tests/scenario.py on Wednesday
 
 from __future__ import annotations
 
-import io
 import os
 import subprocess
 import sys
 
 import pytest
-from freezegun import freeze_time
 from sqlmodel import Session, select
 
 import scenario
-from bot.doors.cli import main
 from bot.store.models import Delivery, LedgerEntry
 
 
 @pytest.fixture
-def console(monkeypatch, tmp_path, database_url, engine, capsys):
+def console(kpibot, engine):
     """console(EMPLOYEE_ID, *lines, locale=None): (exit code, stdout, stderr) of the lines piped in."""
     with Session(engine) as session:
         scenario.build(session)
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith(("SLACK_", "KPIBOT_", "WECOM_")):
-            monkeypatch.delenv(name)
-    monkeypatch.setenv("DATABASE_URL", database_url)
 
     def run(employee_id: str, *lines: str, locale: str | None = None) -> tuple[int, str, str]:
-        if locale:
-            monkeypatch.setenv("KPIBOT_LOCALE", locale)
-        monkeypatch.setattr(sys, "stdin", io.StringIO("".join(f"{line}\n" for line in lines)))
-        capsys.readouterr()
-        with freeze_time("2026-11-04 10:00:00+08:00"):
-            code = main(["console", "--as", employee_id])
-        out, err = capsys.readouterr()
-        return code, out, err
+        return kpibot("console", "--as", employee_id, locale=locale, at="2026-11-04 10:00:00+08:00",
+                      typed="".join(f"{line}\n" for line in lines))
 
     return run
 

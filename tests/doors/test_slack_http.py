@@ -3,7 +3,6 @@ and `kpibot serve` refusing to start on missing or inconsistent settings."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import threading
@@ -285,15 +284,9 @@ SETTINGS_CASES = [
 
 
 @pytest.fixture
-def clean_env(monkeypatch, tmp_path):
-    """No Slack, WeCom or kpibot variables from outside; a directory without a .env file."""
-    for name in list(os.environ):
-        if name.startswith(("SLACK_", "KPIBOT_", "WECOM_")) or name in ("DATABASE_URL", "PORT"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'kpibot.db'}")
-    assert main(["db", "upgrade"]) == 0
-    monkeypatch.setenv("PORT", str(free_port()))
+def clean_env(kpibot, monkeypatch):
+    """The command line's own clean environment (see kpibot in conftest.py), on a free PORT."""
+    kpibot.env(PORT=str(free_port()))
     return monkeypatch
 
 

@@ -162,7 +162,7 @@ def test_by_default_the_month_end_round_is_about_last_month(november, kpibot):  
 
 
 def test_without_a_leaderboard_channel_nothing_is_posted_and_the_command_says_so(november, kpibot):  # noqa: F811
-    assert kpibot("jobs", "run", "month-end", "--month", "2026-11", channel=None) == (0, (
+    assert kpibot("jobs", "run", "month-end", "--month", "2026-11", SLACK_LEADERBOARD_CHANNEL=None) == (0, (
         "Month-end round 2026-11: 9 messages: 9 sent, 0 pending, 0 failed, 0 sent before.\n"
         "SLACK_LEADERBOARD_CHANNEL is not set, so the leaderboard was not posted: set it and run "
         "kpibot jobs run month-end --month 2026-11 again to post it.\n"), "")
@@ -175,7 +175,7 @@ def test_without_a_leaderboard_channel_nothing_is_posted_and_the_command_says_so
 def test_the_post_left_out_for_want_of_a_channel_goes_out_when_the_round_is_run_again(november, kpibot):  # noqa: F811
     """The round ran without a channel; once SLACK_LEADERBOARD_CHANNEL is set, running it again
     posts the leaderboard and its chart, and sends nothing else again; a third run sends nothing."""
-    kpibot("jobs", "run", "month-end", "--month", "2026-11", channel=None)
+    kpibot("jobs", "run", "month-end", "--month", "2026-11", SLACK_LEADERBOARD_CHANNEL=None)
     assert kpibot("jobs", "run", "month-end", "--month", "2026-11") == (0, (
         "Month-end round 2026-11 has run already; of 2 messages left pending: 2 sent now, 0 still pending, "
         "0 failed.\n"), "")
@@ -187,7 +187,7 @@ def test_the_post_left_out_for_want_of_a_channel_goes_out_when_the_round_is_run_
 
 def test_without_a_leaderboard_channel_the_command_says_so_in_chinese(november, kpibot):  # noqa: F811
     """Those without a language on the roster now read Chinese: the whole round is in Chinese."""
-    code, out, err = kpibot("jobs", "run", "month-end", "--month", "2026-11", channel=None, locale="zh-CN")
+    code, out, err = kpibot("jobs", "run", "month-end", "--month", "2026-11", SLACK_LEADERBOARD_CHANNEL=None, locale="zh-CN")
     assert (code, out, err) == (0, (
         "月末推送 2026-11：9 条消息：已发送 9，待发送 0，失败 0，之前已发送 0。\n"
         "未设置 SLACK_LEADERBOARD_CHANNEL，因此没有发布排行榜：设置后再运行一次 kpibot jobs run month-end --month "

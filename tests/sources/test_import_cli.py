@@ -42,21 +42,10 @@ BAD_ROSTER = [
 
 
 @pytest.fixture
-def kpibot(monkeypatch, tmp_path, database_url, capsys):
-    """Run the CLI on the test database at 10:00 on 22 November 2026 in Shanghai; (code, out, err)."""
-    monkeypatch.chdir(tmp_path)  # no stray .env
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    for name in ("KPIBOT_LOCALE", "KPIBOT_TZ", "KPIBOT_POLICY"):
-        monkeypatch.delenv(name, raising=False)
-
-    def run(*args: str, at: str = "2026-11-22T02:00:00Z") -> tuple[int, str, str]:
-        capsys.readouterr()
-        with freeze_time(at):
-            code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
+def kpibot(kpibot):
+    """The command line at 10:00 on 22 November 2026 in Shanghai."""
+    kpibot.at = "2026-11-22T02:00:00Z"
+    return kpibot
 
 
 @pytest.fixture

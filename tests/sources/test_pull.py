@@ -40,21 +40,10 @@ def roster(engine):
 
 
 @pytest.fixture
-def kpibot(monkeypatch, tmp_path, database_url, capsys):
-    """Run the CLI on the test database at a frozen instant; returns (code, stdout, stderr)."""
-    monkeypatch.chdir(tmp_path)  # no stray .env
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    for name in ("KPIBOT_LOCALE", "KPIBOT_TZ", "KPIBOT_POLICY", "KPIBOT_STATS_SOURCE", "KPIBOT_STATS_FORMAT"):
-        monkeypatch.delenv(name, raising=False)
-
-    def run(*args: str, at: str = PULL_AT) -> tuple[int, str, str]:
-        capsys.readouterr()
-        with freeze_time(at):
-            code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
+def kpibot(kpibot):
+    """The command line at the moment the pull runs."""
+    kpibot.at = PULL_AT
+    return kpibot
 
 
 @pytest.fixture

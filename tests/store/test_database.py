@@ -14,7 +14,6 @@ from sqlmodel import Session, SQLModel, select
 
 from bot.store.models import Agent
 
-from bot.doors.cli import main
 from bot.store.db import SchemaError, _alembic_config, ensure_schema, is_current, make_engine, normalise_url, upgrade
 from bot.store.models import DailyStat, LedgerEntry
 from factories import add_agent, add_entry
@@ -107,16 +106,11 @@ def test_plain_postgres_urls_use_psycopg_3(url, expected):
     ("zh-CN", "已对数据库 sqlite:///{path} 执行 7 个迁移（0001 … 0007）。\n",
      "数据库 sqlite:///{path} 已是最新，无需迁移。\n"),
 ])
-def test_db_upgrade_says_which_migrations_it_applied(tmp_path, monkeypatch, capsys, locale, applied, current):
+def test_db_upgrade_says_which_migrations_it_applied(kpibot, tmp_path, locale, applied, current):
     path = tmp_path / "new.db"
-    monkeypatch.chdir(tmp_path)  # no stray .env
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
-    monkeypatch.setenv("KPIBOT_LOCALE", locale)
-
-    assert main(["db", "upgrade"]) == 0
-    assert capsys.readouterr().out == applied.format(path=path)
-    assert main(["db", "upgrade"]) == 0
-    assert capsys.readouterr().out == current.format(path=path)
+    kpibot.env(DATABASE_URL=f"sqlite:///{path}")
+    assert kpibot("db", "upgrade", locale=locale) == (0, applied.format(path=path), "")
+    assert kpibot("db", "upgrade", locale=locale) == (0, current.format(path=path), "")
 
 
 def test_upgrade_returns_only_the_migrations_still_pending(tmp_path):

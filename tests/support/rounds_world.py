@@ -343,32 +343,12 @@ def world(database_url, policy):
 
 
 @pytest.fixture
-def kpibot(monkeypatch, tmp_path, world, capsys):
-    """`kpibot ARGS` in this process against the world: (exit code, stdout, stderr)."""
-    monkeypatch.chdir(tmp_path)  # no stray .env
-    for name in ("KPIBOT_LOCALE", "KPIBOT_TZ", "KPIBOT_POLICY", "SLACK_LEADERBOARD_CHANNEL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("DATABASE_URL", world.settings.database_url)
-    monkeypatch.setenv("SLACK_BOT_TOKEN", TOKEN)
-    monkeypatch.setenv("SLACK_API_URL", world.standin.api_url)
-
-    def run(*args: str, locale: str | None = None, channel: str | None = CHANNEL,
-            at: str | None = None) -> tuple[int, str, str]:
-        for name, value in (("KPIBOT_LOCALE", locale), ("SLACK_LEADERBOARD_CHANNEL", channel)):
-            if value is None:
-                monkeypatch.delenv(name, raising=False)
-            else:
-                monkeypatch.setenv(name, value)
-        capsys.readouterr()
-        if at is None:
-            code = main(list(args))
-        else:
-            with freeze_time(at, tick=True):
-                code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
+def kpibot(kpibot, world):
+    """The command line against the world, on its Slack, with its leaderboard channel."""
+    kpibot.env(DATABASE_URL=world.settings.database_url, SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=world.standin.api_url,
+               SLACK_LEADERBOARD_CHANNEL=CHANNEL)
+    kpibot.tick = True
+    return kpibot
 
 
 def _counts(summary: str | None) -> str | None:

@@ -9,22 +9,14 @@ from freezegun import freeze_time
 
 import scenario
 from bot.store import queries
-from bot.doors.cli import main
 from bot.usecases.days import nudges
 
 
 @pytest.fixture
-def cli(monkeypatch, database_url, session, capsys):
+def cli(kpibot, session):
+    """The command line on the scenario's center."""
     scenario.build(session)
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.delenv("KPIBOT_LOCALE", raising=False)
-
-    def run(*args: str) -> tuple[int, str, str]:
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
+    return kpibot
 
 
 def test_shows_the_day_and_the_month_worked_out_by_hand(cli):
