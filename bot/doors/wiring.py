@@ -11,7 +11,14 @@ from bot.config.center import Center, open_center
 from bot.config.settings import Settings, SettingsError
 from bot.doors.metrics import Metrics
 from bot.doors.serve import Bot
-from bot.doors.slack.app import SocketMode, bolt_app, events_route, is_socket_mode, open_slack, Slack
+from bot.doors.slack.app import (
+    Slack,
+    SocketMode,
+    bolt_app,
+    events_route,
+    is_socket_mode,
+    open_slack,
+)
 from bot.doors.slack.door import SlackDoor
 from bot.doors.web import Wsgi, web_app
 from bot.doors.worker import Worker

@@ -25,7 +25,8 @@ from bot.outbox.platforms import Platforms
 from bot.rounds.month_end import month_end_round
 from bot.rounds.morning import morning
 from bot.rounds.run import LEASE, RoundReport, held_runs, stale_runs
-from bot.sources.pull import Pulled, pull as pull_stats
+from bot.sources.pull import Pulled
+from bot.sources.pull import pull as pull_stats
 from bot.store.models import utcnow
 from scoring.calendar import Month
 from scoring.schedule import MONTH_END, MORNING, Due, due

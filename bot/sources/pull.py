@@ -19,8 +19,8 @@ from sqlmodel import Session, select
 
 from bot.config.center import Center
 from bot.sources.stats import ImportRejected, import_stats
-from bot.store.models import StatsPull
 from bot.sources.tables import FileProblem
+from bot.store.models import StatsPull
 from messages.render import describe, render
 
 log = logging.getLogger("kpibot.pull")

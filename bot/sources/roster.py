@@ -15,8 +15,15 @@ from sqlmodel import Session, select
 
 from bot.config.center import Center
 from bot.sources.stats import EMPLOYEE_ID, ImportReport, Progress, RowCheck
+from bot.sources.tables import (
+    CellError,
+    Column,
+    cell,
+    parse_choice,
+    parse_date,
+    read_table,
+)
 from bot.store.models import Agent, Team, TeamLead
-from bot.sources.tables import Column, CellError, cell, parse_choice, parse_date, read_table
 from scoring.policy import Policy
 
 ROSTER = (

@@ -14,7 +14,6 @@ from sqlalchemy import insert, update
 from sqlmodel import Session, select
 
 from bot.config.center import Center
-from bot.store.models import Agent, DailyStat, utcnow
 from bot.sources.tables import (
     CellError,
     Column,
@@ -29,6 +28,7 @@ from bot.sources.tables import (
     parse_whole,
     read_table,
 )
+from bot.store.models import Agent, DailyStat, utcnow
 from scoring.problems import Problem
 
 Progress = Callable[[int, int], None]

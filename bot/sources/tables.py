@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo
 
 from scoring.problems import Problem
 
-
 HEADER_SEARCH = 10  # rows at the top of a file that may hold the header
 
 

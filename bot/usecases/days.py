@@ -7,8 +7,8 @@ from datetime import date, timedelta
 
 from sqlmodel import Session
 
-from bot.store import queries
 from bot.config.center import Center
+from bot.store import queries
 from bot.store.models import Agent
 from bot.usecases.standings import Standing, month_standings
 from scoring.calendar import Month

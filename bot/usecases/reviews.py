@@ -6,15 +6,20 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from bot.store import queries
 from bot.config.center import Center
+from bot.store import queries
 from bot.store.models import Agent
 from bot.usecases.standings import Standing, Standings, month_standings
 from scoring.calendar import Month
 from scoring.leaderboard import Place, team_ranking
 from scoring.ledger import monthly_score
 from scoring.permissions import visible_teams
-from scoring.reviews import MonthReview, is_level_review_month, level_review, month_review
+from scoring.reviews import (
+    MonthReview,
+    is_level_review_month,
+    level_review,
+    month_review,
+)
 
 
 @dataclass(frozen=True)

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date
+from functools import cached_property
 
 from sqlmodel import Session
 
-from bot.store import queries
 from bot.config.center import Center
+from bot.store import queries
 from bot.store.models import Agent
 from scoring.calendar import Month
-from scoring.ledger import Entry, monthly_score
 from scoring.leaderboard import Place, rank
+from scoring.ledger import Entry, monthly_score
 from scoring.progress import MonthProgress, month_progress, percent
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
-from urllib.parse import parse_qs
 
 import pytest
 from freezegun import freeze_time
@@ -25,12 +24,8 @@ from sqlmodel import select
 
 import scenario
 from bot.store.models import Agent, DailyStat, Delivery, LedgerEntry, Team
-from bot.doors.wiring import build_bot
-from bot.config.settings import Settings, SlackSettings
 from factories import add_agent
-from slack_fixtures import Running, serve_in_background
-from slack_requests import SECRET, SlackRequests
-from slack_standin import SlackStandIn
+from slack_fixtures import slack  # noqa: F401
 
 TODAY = date(2026, 11, 4)
 NOV_4 = freeze_time("2026-11-04 10:00:00+08:00", tick=True)  # a ticking clock: real HTTP times out
@@ -39,30 +34,8 @@ NOV_4 = freeze_time("2026-11-04 10:00:00+08:00", tick=True)  # a ticking clock: 
 # --- kpibot serving against the stand-in ----------------------------------------------------
 
 
-class SentRequests(SlackRequests):
-    """Signed requests as Slack sends them, remembering the last body (for its trigger_id)."""
-
-    last: dict[str, str] = {}
-
-    def post(self, body: str, content_type: str, **signing):
-        if content_type.startswith("application/x-www-form-urlencoded"):
-            self.last = {k: v[0] for k, v in parse_qs(body).items()}
-        return super().post(body, content_type, **signing)
-
-
 @pytest.fixture
-def slack(database_url):
-    standin = SlackStandIn()
-    settings = Settings(database_url=database_url, slack=SlackSettings(bot_token="xoxb-test-token", signing_secret=SECRET, api_url=standin.api_url))
-    bot = build_bot(settings, host="127.0.0.1", port=0)
-    serve_in_background(bot)
-    yield Running(bot, standin, SentRequests(f"http://127.0.0.1:{bot.port}/slack/events", standin))
-    bot.close()
-    standin.close()
-
-
-@pytest.fixture
-def world(slack):
+def world(slack):  # noqa: F811
     """The scenario's center, with Slack IDs, a second lead, a manager and an admin."""
     with slack.session() as session:
         people = scenario.build(session)

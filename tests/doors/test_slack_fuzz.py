@@ -29,15 +29,11 @@ import unicodedata
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from bot.store.models import Agent, LedgerEntry
-from bot.doors.wiring import build_bot
-from bot.config.settings import Settings, SlackSettings
 from factories import add_agent
-from slack_fixtures import serve_in_background
-from slack_requests import SECRET, SlackRequests
-from slack_standin import SlackStandIn
+from slack_fixtures import serving
 
 LEAD = "U100"
 MAX_POINTS = 20  # score.max_points_per_entry in the seeds policy
@@ -140,33 +136,25 @@ def test_the_oracle_on_texts_worked_out_by_hand():
 # --- the running bot, one for the whole module ---------------------------------------------
 
 
-class Bot:
-    def __init__(self, bot, standin: SlackStandIn):
-        self.bot, self.standin = bot, standin
-        self.requests = SlackRequests(f"http://127.0.0.1:{bot.port}/slack/events", standin)
-
-    def rows(self) -> list[tuple[str, int, str | None, str]]:
-        with Session(self.bot.engine) as session:
-            return [tuple(row) for row in session.exec(
-                select(Agent.employee_id, LedgerEntry.points, LedgerEntry.code, LedgerEntry.reason)
-                .join(Agent, Agent.id == LedgerEntry.agent_id).order_by(LedgerEntry.id)).all()]
+def rows(bot) -> list[tuple[str, int, str | None, str]]:
+    """Every ledger row: employee ID, points, code, reason."""
+    with bot.session() as session:
+        return [tuple(row) for row in session.exec(
+            select(Agent.employee_id, LedgerEntry.points, LedgerEntry.code, LedgerEntry.reason)
+            .join(Agent, Agent.id == LedgerEntry.agent_id).order_by(LedgerEntry.id)).all()]
 
 
 @pytest.fixture(scope="module")
 def lead_bot(tmp_path_factory, _migrated_sqlite):
     path = tmp_path_factory.mktemp("fuzz") / "kpibot.db"
     shutil.copy(_migrated_sqlite, path)
-    standin = SlackStandIn()
-    bot = build_bot(Settings(database_url=f"sqlite:///{path}", slack=SlackSettings(bot_token="xoxb-test-token", signing_secret=SECRET, api_url=standin.api_url)), host="127.0.0.1", port=0)
-    with Session(bot.engine) as session:
-        add_agent(session, "L01", name="Xu Chen", role="lead", slack_user_id="U100")
-        add_agent(session, "A001", name="Wang Fang", slack_user_id="U001")
-        add_agent(session, "A002", name="Li Na")
-        add_agent(session, "A003", name="Zhao Lei", team="Team 2", slack_user_id="U003")
-    serve_in_background(bot)
-    yield Bot(bot, standin)
-    bot.close()
-    standin.close()
+    with serving(f"sqlite:///{path}") as running:
+        with running.session() as session:
+            add_agent(session, "L01", name="Xu Chen", role="lead", slack_user_id="U100")
+            add_agent(session, "A001", name="Wang Fang", slack_user_id="U001")
+            add_agent(session, "A002", name="Li Na")
+            add_agent(session, "A003", name="Zhao Lei", team="Team 2", slack_user_id="U003")
+        yield running
 
 
 # --- the texts ------------------------------------------------------------------------------
@@ -227,11 +215,11 @@ def command_texts(draw) -> str:
 @example(kind="award", text="A001 1 &lt;b&gt; &amp; more")
 @example(kind="award", text="")
 def test_a_malformed_command_never_fails_and_writes_only_when_valid(lead_bot, kind, text):
-    before, calls = lead_bot.rows(), len(lead_bot.standin.calls)
+    before, calls = rows(lead_bot), len(lead_bot.standin.calls)
     assert lead_bot.requests.command(f"/{kind}", text, LEAD) == (200, "")
     assert lead_bot.bot.worker.wait_idle(10)
     expected = expected_entry(kind, text)
-    assert lead_bot.rows() == before + ([expected] if expected else [])
+    assert rows(lead_bot) == before + ([expected] if expected else [])
 
     new = lead_bot.standin.calls[calls:]
     answers = [c.body for c in new if c.method == "respond"]
@@ -250,11 +238,11 @@ def test_a_malformed_command_never_fails_and_writes_only_when_valid(lead_bot, ki
 
 def test_points_longer_than_python_reads_are_too_many_points_not_an_error(lead_bot):
     """4,301 digits or more: int() refuses them; the lead must still get the "too many" line."""
-    before = lead_bot.rows()
+    before = rows(lead_bot)
     huge = "9" * 4301
     assert lead_bot.requests.command("/award", f"A001 {huge} a lot", LEAD) == (200, "")
     assert lead_bot.bot.worker.wait_idle(10)
-    assert lead_bot.rows() == before
+    assert rows(lead_bot) == before
     answer = lead_bot.standin.wait_for("respond")[-1].body["text"]
     # Only the first digits are echoed back: a page of nines helps nobody.
     assert answer == f"{huge[:12]}… points is more than one entry may carry (20).\n{USAGE['award']}"

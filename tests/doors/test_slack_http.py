@@ -15,17 +15,15 @@ from urllib.request import Request, urlopen
 import pytest
 from sqlalchemy import func, text
 from slack_sdk.signature import SignatureVerifier
-from sqlmodel import Session, select
+from sqlmodel import select
 
 import scenario
 from bot.doors.cli import main
 from bot.store.db import make_engine, upgrade
 from bot.store.models import Agent, LedgerEntry
-from bot.doors.wiring import build_bot
-from bot.config.settings import Settings, SlackSettings
 from conftest import PG_SERVER
-from slack_fixtures import Running, serve_in_background, slack  # noqa: F401
-from slack_requests import SECRET, SlackRequests
+from slack_fixtures import serving, slack  # noqa: F401
+from slack_requests import SECRET
 from slack_standin import SlackStandIn
 
 REFUSED = '{"error": "invalid request"}'
@@ -63,14 +61,10 @@ def signed(tmp_path_factory, _migrated_sqlite):
     """One bot for the signature tests: each checks that it added no row and no call to Slack."""
     path = tmp_path_factory.mktemp("signatures") / "kpibot.db"
     shutil.copy(_migrated_sqlite, path)
-    standin = SlackStandIn()
-    bot = build_bot(Settings(database_url=f"sqlite:///{path}", slack=SlackSettings(bot_token="xoxb-test-token", signing_secret=SECRET, api_url=standin.api_url)), host="127.0.0.1", port=0)
-    with Session(bot.engine) as session:
-        with_lead(session)
-    serve_in_background(bot)
-    yield Running(bot, standin, SlackRequests(f"http://127.0.0.1:{bot.port}/slack/events", standin))
-    bot.close()
-    standin.close()
+    with serving(f"sqlite:///{path}") as running:
+        with running.session() as session:
+            with_lead(session)
+        yield running
 
 
 @pytest.fixture
@@ -199,22 +193,18 @@ def test_healthz_answers_503_once_the_database_is_gone(pg_url):
     migrator = make_engine(url)
     upgrade(migrator)
     migrator.dispose()
-    standin = SlackStandIn()
-    bot = build_bot(Settings(database_url=url, slack=SlackSettings(bot_token="xoxb-test-token", signing_secret=SECRET, api_url=standin.api_url)), host="127.0.0.1", port=0)
-    serve_in_background(bot)
     try:
-        healthz = f"http://127.0.0.1:{bot.port}/healthz"
-        assert get(healthz) == (200, "ok\n", "text/plain; charset=utf-8")
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        assert get(healthz) == (503, "database unavailable\n", "text/plain; charset=utf-8")
-        assert get(healthz) == (503, "database unavailable\n", "text/plain; charset=utf-8")
-        assert get(f"http://127.0.0.1:{bot.port}/metrics") == (  # the scrape itself never fails
-            200, 'kpibot_http_requests_total{path="/healthz"} 3\nkpibot_http_requests_total{path="/metrics"} 1\n',
-            "text/plain; version=0.0.4")
+        with serving(url) as running:
+            healthz = f"{running.base}/healthz"
+            assert get(healthz) == (200, "ok\n", "text/plain; charset=utf-8")
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+            assert get(healthz) == (503, "database unavailable\n", "text/plain; charset=utf-8")
+            assert get(healthz) == (503, "database unavailable\n", "text/plain; charset=utf-8")
+            assert get(f"{running.base}/metrics") == (  # the scrape itself never fails
+                200, 'kpibot_http_requests_total{path="/healthz"} 3\nkpibot_http_requests_total{path="/metrics"} 1\n',
+                "text/plain; version=0.0.4")
     finally:
-        bot.close()
-        standin.close()
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()

@@ -19,9 +19,7 @@ from websockets.sync.server import ServerConnection, serve
 import scenario
 from bot.store.db import make_engine
 from bot.store.models import Agent, LedgerEntry
-from bot.doors.wiring import build_bot
-from bot.config.settings import Settings, SlackSettings
-from slack_fixtures import slack  # noqa: F401
+from slack_fixtures import serving, slack  # noqa: F401
 from slack_requests import SlackRequests
 from slack_standin import SlackStandIn
 
@@ -105,17 +103,13 @@ def socket_bot(database_url):
     """kpibot with SLACK_APP_TOKEN: connected over Socket Mode, still serving /healthz on HTTP."""
     standin, wss = SlackStandIn(), SocketSlack()
     standin.socket_url = wss.url
-    settings = Settings(database_url=database_url, slack=SlackSettings(bot_token="xoxb-test-token", app_token=APP_TOKEN, api_url=standin.api_url))
-    bot = build_bot(settings, host="127.0.0.1", port=0)
-    threading.Thread(target=bot.run, daemon=True).start()  # what `kpibot serve` runs
-    assert wss.wait(lambda: len(wss.paths) == 1), "kpibot did not open the Socket Mode connection"
-    yield SocketRunning(bot, standin, wss)
-    # Slack's side ends the session first, as on a restart; otherwise slack_sdk waits out a
-    # 3-second socket read before it lets go. No reconnecting: the test is over.
-    bot.connections[0].handler.client.auto_reconnect_enabled = False
-    wss.close()
-    bot.close()
-    standin.close()
+    with serving(database_url, standin, app_token=APP_TOKEN) as running:
+        assert wss.wait(lambda: len(wss.paths) == 1), "kpibot did not open the Socket Mode connection"
+        yield SocketRunning(running.bot, standin, wss)
+        # Slack's side ends the session first, as on a restart; otherwise slack_sdk waits out a
+        # 3-second socket read before it lets go. No reconnecting: the test is over.
+        running.bot.connections[0].handler.client.auto_reconnect_enabled = False
+        wss.close()
 
 
 def get(url: str) -> tuple[int, str]:

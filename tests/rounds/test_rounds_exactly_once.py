@@ -22,7 +22,6 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import Session, select
 
-from bot.outbox import deliveries as outbox
 from bot.store.db import make_engine, upgrade
 from bot.outbox.fanout import fan_out
 from bot.outbox.platforms import write

@@ -6,9 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from freezegun import freeze_time
 
-from bot.doors.cli import main
 from bot.sources.stats import import_stats
 from factories import add_agent
 from files import database_rows, write_csv, write_xlsx

@@ -17,10 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from freezegun import freeze_time
 from sqlmodel import Session, select
 
-from bot.doors.cli import main
 from bot.store.models import Agent, DailyStat, StatsPull
 from factories import add_agent
 from files import csv_bytes, write_csv, write_xlsx

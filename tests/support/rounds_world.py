@@ -28,19 +28,17 @@ import json
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
-from freezegun import freeze_time
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.config.calendars import work_calendar
 from bot.config.center import Center, open_center
-from bot.doors.cli import main
 from bot.store.db import make_engine
 from bot.doors.wiring import chat_platforms
 from bot.outbox.platforms import Platforms

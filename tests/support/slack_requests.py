@@ -6,7 +6,7 @@ import json
 import time
 from itertools import count
 from urllib.error import HTTPError
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 from urllib.request import Request, urlopen
 
 from slack_sdk.signature import SignatureVerifier
@@ -18,11 +18,14 @@ _ids = count(1)
 class SlackRequests:
     def __init__(self, url: str, standin, secret: str = SECRET):
         self.url, self.standin, self.secret = url, standin, secret
+        self.last: dict[str, str] = {}  # the last form body sent, say for its trigger_id
 
     def post(self, body: str, content_type: str, *, timestamp: int | None = None,
              signature: str | None = None, headers: dict[str, str] | None = None) -> tuple[int, str]:
         """POST `body` signed as Slack signs it (or with the `signature` given)."""
         timestamp = int(time.time()) if timestamp is None else timestamp
+        if content_type.startswith("application/x-www-form-urlencoded"):
+            self.last = {k: v[0] for k, v in parse_qs(body).items()}
         signed = SignatureVerifier(self.secret).generate_signature(timestamp=str(timestamp), body=body)
         request = Request(self.url, data=body.encode("utf-8"), method="POST", headers={
             "Content-Type": content_type, "X-Slack-Request-Timestamp": str(timestamp),
