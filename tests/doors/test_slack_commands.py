@@ -1,5 +1,7 @@
-"""kpibot on Slack, end to end over real HTTP: every slash command, the Undo button, the modal,
-App Home and who is who, against a stand-in for the Slack Web API that records every call.
+"""kpibot on Slack, end to end over real HTTP: how each slash command, the Undo button, the modal,
+App Home and who is who reach the one answer and go back to Slack, against a stand-in for the
+Slack Web API that records every call. What each answer says, for every case, is
+tests/usecases/test_commands.py; here, one of each as Slack carries it.
 
 The center is tests/scenario.py (Wednesday 4 November 2026, 10:00 in Shanghai) with Slack IDs
 and a few more people:
@@ -9,7 +11,7 @@ and a few more people:
     U900 Ma Jun (M01), manager, Office      U003 Zhao Lei (A003), Team 2, first week
     U901 Gao Yan (ADM1), admin, Office
 
-Every number below is worked out by hand from the scenario (see tests/test_stats_show.py).
+Every number is worked out by hand in tests/support/said.py.
 """
 
 from __future__ import annotations
@@ -25,9 +27,13 @@ from sqlmodel import select
 import scenario
 from bot.store.models import Agent, DailyStat, Delivery, LedgerEntry, Team
 from factories import add_agent
+from said import (
+    BOARD, FIRST, LI, NOT_ON_ROSTER, OFFICE, SCENARIO_LEDGER, TEAM_1, TEAM_2, TODAY, TOP, TRY_AGAIN, USAGE, WANG, WANG_4_NOV,
+    WANG_NOVEMBER, WANG_SCORE,
+)
+from said import LI_TODAY as LI_TODAY_PARTS
 from slack_fixtures import slack  # noqa: F401
 
-TODAY = date(2026, 11, 4)
 NOV_4 = freeze_time("2026-11-04 10:00:00+08:00", tick=True)  # a ticking clock: real HTTP times out
 
 
@@ -101,21 +107,6 @@ def form(user: str = "U001", code: str | None = None, points: str | None = None,
 
 # --- what kpibot says -------------------------------------------------------------------------
 
-USAGE = {
-    "mystats": "Usage: /mystats [today | yesterday | month | YYYY-MM-DD | YYYY-MM]",
-    "deduct": "Usage: /deduct @agent POINTS REASON…  or  /deduct @agent CODE [NOTE…]",
-    "award": "Usage: /award @agent POINTS REASON…  or  /award @agent CODE [NOTE…]",
-    "leaderboard": "Usage: /leaderboard [YYYY-MM]",
-    "teamstats": "Usage: /teamstats [today | yesterday | YYYY-MM-DD]",
-}
-DEDUCT_CODES = ("chat, snack, desk, outsider, noise, refusal, swap, missed, phone, handover, security, "
-                "shoes, bedding, late, early, phrase, contact1, contact2, contact3")
-AWARD_CODES = "contest, skills, province, media, call, letter, article, newsletter, test81, test90, test95"
-NOT_ON_ROSTER = ("You are not on kpibot's roster yet, so there is nothing to show. "
-                 "Ask {contacts} to add you (your Slack ID is {user}).")
-TRY_AGAIN = "Slack did not answer in time: please try again in a minute."
-
-
 def as_sent(text: str) -> str:
     """Plain text as kpibot hands it to Slack: &, < and > escaped, no newline at the end."""
     return text.rstrip("\n").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -183,15 +174,6 @@ def users_info(user: str) -> tuple[str, dict]:
 
 # --- what kpibot wrote ------------------------------------------------------------------------
 
-SCENARIO_LEDGER = [
-    (1, "A001", date(2026, 11, 3), -2, "late", "", "L01", None),
-    (2, "A001", date(2026, 11, 4), 1, "call", "thanked by a caller", "L01", None),
-    (3, "A001", date(2026, 11, 4), -1, "phone", "", "L01", None),
-    (4, "A001", date(2026, 11, 4), 0, "phone", "", "L01", 3),
-    (5, "A002", date(2026, 11, 3), -3, None, "left at 16:30 without asking", "L01", None),
-]
-
-
 def ledger(slack) -> list[tuple]:
     """Every ledger row: id, agent, day, points, code, reason, author, what it revokes."""
     with slack.session() as session:
@@ -223,122 +205,14 @@ def change(slack, employee_id: str, **fields) -> None:
 
 # === /mystats =================================================================================
 
-WANG = "Wang Fang (A001) · Team 1 · veteran"
-WANG_4_NOV = ("Wed 4 Nov: 55 of 60 calls, 160 of 150 talk minutes\n"
-              "  calls █████████░ 91.7% · talk ██████████ 107.0%\n"
-              "  Short by 5 calls.")
-# 60 + 66 + 55 calls; 150 + 144 + 160.5 minutes, of November's 21 x 60 = 1,260 calls and 21 x 150 =
-# 3,150 minutes: 181 / 1,260 = 14.4 %, 454.5 / 3,150 = 14.4 %. Asked on Wed 4 Nov, the 19 working days
-# left count the 4th itself (its 55 calls already in), as the morning's message does:
-# ceil(1,079 / 19) = ceil(56.8) = 57; ceil((189,000 - 27,270) s / 19 / 60) = ceil(141.9) = 142.
-WANG_NOVEMBER = ("November 2026 up to Wed 4 Nov: 181 of 1,260 calls, 454 of 3,150 talk minutes\n"
-                 "  calls █░░░░░░░░░ 14.4% · talk █░░░░░░░░░ 14.4%\n"
-                 "  Attainment 14.4%.\n"
-                 "  Still needed: 57 calls and 142 min a day for the 19 working days left.")
-WANG_3_NOV = ("Tue 3 Nov: 66 of 60 calls, 144 of 150 talk minutes\n"
-              "  calls ██████████ 110.0% · talk █████████░ 96.0%\n"
-              "  Short by 6 min.")
-# 126 / 1,260 = 10.0 %, 294 / 3,150 = 9.3 %, mean 9.7 %; 1,134 calls and 189,000 - 17,640 = 171,360 s
-# over the 19 days from the 4th: ceil(59.7) = 60 and ceil(150.3) = 151 (Tuesday's 6 minutes short).
-WANG_NOVEMBER_TO_3 = ("November 2026 up to Tue 3 Nov: 126 of 1,260 calls, 294 of 3,150 talk minutes\n"
-                      "  calls █░░░░░░░░░ 10.0% · talk ░░░░░░░░░░ 9.3%\n"
-                      "  Attainment 9.7%.\n"
-                      "  Still needed: 60 calls and 151 min a day for the 19 working days left.")
-# October's 18 working days: 18 x 60 = 1,080 calls, 18 x 150 = 2,700 minutes.
-WANG_OCTOBER = ("October 2026 up to Sat 31 Oct: 0 of 1,080 calls, 0 of 2,700 talk minutes\n"
-                "  calls ░░░░░░░░░░ 0.0% · talk ░░░░░░░░░░ 0.0%\n"
-                "  Attainment 0.0%.\n"
-                "  The month closed 1,080 calls and 2,700 min short.")
-WANG_SCORE = ("Score 99 (base 100)\n"
-              "  -2 Late · 3 Nov · Xu Chen\n"
-              "  +1 Praised by a customer's call: thanked by a caller · 4 Nov · Xu Chen\n"
-              "  -1 Private phone call · 4 Nov · Xu Chen (undone)")
-WANG_SCORE_TO_3 = ("Score 98 (base 100)\n"  # as of Tue 3 Nov: the entries of the 4th come later
-                   "  -2 Late · 3 Nov · Xu Chen")
-FIRST = "Rank 1 of 2 by attainment."
-
-
-@pytest.mark.parametrize("words", ["", "today", "TODAY"])
+@pytest.mark.parametrize("words", [""])
 @NOV_4
 def test_mystats_shows_today_and_the_month_to_date(world, words):
     text, blocks = stats_answer(WANG, WANG_4_NOV, WANG_NOVEMBER, WANG_SCORE, rank=FIRST)
     assert command(world, "/mystats", words, "U001") == [said(text, blocks)]
 
 
-@pytest.mark.parametrize("words", ["yesterday", "2026-11-03"])
-@NOV_4
-def test_mystats_shows_an_earlier_day_and_its_month_up_to_it(world, words):
-    text, blocks = stats_answer(WANG, WANG_3_NOV, WANG_NOVEMBER_TO_3, WANG_SCORE_TO_3, rank=FIRST)
-    assert command(world, "/mystats", words, "U001") == [said(text, blocks)]
-
-
-@pytest.mark.parametrize("words", ["month", "2026-11"])
-@NOV_4
-def test_mystats_month_shows_the_month_without_a_day(world, words):
-    text, blocks = stats_answer(WANG, WANG_NOVEMBER, WANG_SCORE, rank=FIRST)
-    assert command(world, "/mystats", words, "U001") == [said(text, blocks)]
-
-
-@NOV_4
-def test_mystats_of_a_past_month_shows_how_it_closed(world):
-    score = "Score 100 (base 100)\nNo deductions or awards this month."
-    text, blocks = stats_answer(WANG, WANG_OCTOBER, score, rank=FIRST)  # 0 % ties with Li Na
-    assert command(world, "/mystats", "2026-10", "U001") == [said(text, blocks)]
-
-
-@NOV_4
-def test_mystats_tells_a_first_week_agent_they_are_exempt(world):
-    # Zhao Lei joined Mon 2 Nov: assessed from Mon 9 Nov, 16 of 21 working days, so 16 x 50 = 800
-    # calls and 16 x 120 = 1,920 minutes, 50 and 120 a day over the 16 days.
-    text, blocks = stats_answer(
-        "Zhao Lei (A003) · Team 2 · new hire",
-        "Wed 4 Nov: 0 calls, 0 min of talk time. First week: exempt from the quota.",
-        "November 2026: no working day assessed yet; the quota is 800 calls and 1,920 talk minutes.\n"
-        "  Quota pro-rated: 16 of 21 working days assessed.\n"
-        "  Still needed: 50 calls and 120 min a day for the 16 working days left.",
-        "Score 100 (base 100)\nNo deductions or awards this month.",
-        rank="Not ranked yet: no assessed day this month.")
-    assert command(world, "/mystats", "", "U003") == [said(text, blocks)]
-
-
-@pytest.mark.parametrize("words, shown", [
-    ("tomorrow", "tomorrow"),
-    ("Tomorrow", "Tomorrow"),  # quoted as typed
-    ("2026-11-31", "2026-11-31"),
-    ("2026-13", "2026-13"),
-    ("4/11/2026", "4/11/2026"),
-    ("2026-11-04 month", "2026-11-04 month"),
-])
-@NOV_4
-def test_mystats_with_a_bad_argument_gets_one_line_and_the_usage(world, words, shown):
-    line = f"'{shown}' is not a day or a month: use today, yesterday, month, YYYY-MM-DD or YYYY-MM."
-    assert command(world, "/mystats", words, "U001") == [refused(line, "mystats")]
-
-
-@NOV_4
-def test_mystats_speaks_chinese_to_someone_whose_roster_locale_is_chinese(world):
-    change(world, "A001", locale="zh-CN")
-    text, blocks = stats_answer(
-        "Wang Fang（A001）· Team 1 · 老员工",
-        "11月4日 周三：通话 55/60 次，通话时长 160/150 分钟\n"
-        "  次数 █████████░ 91.7% · 时长 ██████████ 107.0%\n"
-        "  还差 5 次。",
-        "2026年11月截至11月4日 周三：通话 181/1,260 次，通话时长 454/3,150 分钟\n"
-        "  次数 █░░░░░░░░░ 14.4% · 时长 █░░░░░░░░░ 14.4%\n"
-        "  达成率 14.4%。\n"
-        "  剩余 19 个工作日，每天还需 57 次、142 分钟。",
-        "本月得分 99（基础分 100）\n"
-        "  -2 迟到 · 11月3日 · Xu Chen\n"
-        "  +1 受用户来电表扬：thanked by a caller · 11月4日 · Xu Chen\n"
-        "  -1 挂、接私人电话 · 11月4日 · Xu Chen（已撤销）",
-        rank="按达成率排名：第 1 名，共 2 人。")
-    assert command(world, "/mystats", "今天", "U001") == [said(text, blocks)]
-    assert command(world, "/mystats", "tomorrow", "U001") == [said(
-        "“tomorrow”不是日期或月份：请用今天、昨天、本月、YYYY-MM-DD 或 YYYY-MM。\n"
-        "用法：/mystats [今天 | 昨天 | 本月 | YYYY-MM-DD | YYYY-MM]\n")]
-
-
-@pytest.mark.parametrize("user", ["U100", "U900"])
+@pytest.mark.parametrize("user", ["U100"])
 @NOV_4
 def test_mystats_for_someone_without_a_quota_says_so(world, user):
     line = "You have no quota of your own: quotas are for agents. Try /teamstats."
@@ -348,19 +222,13 @@ def test_mystats_for_someone_without_a_quota_says_so(world, user):
 # === /deduct and /award =======================================================================
 
 
-GIVEN = [
+GIVEN = [  # how a mention reaches the answer; every other form: tests/usecases/test_commands.py
     ("/deduct", "<@U001> 3 talked back to a caller", -3, None, "talked back to a caller",
      "-3 talked back to a caller", 96, "Xu Chen deducted 3 points from you: talked back to a caller"),
     ("/deduct", "<@U001|wang.fang> late", -2, "late", "", "-2 Late", 97,
      "Xu Chen deducted 2 points from you: Late"),
-    ("/deduct", "A001 LATE traffic on the ring road", -2, "late", "traffic on the ring road",
-     "-2 Late: traffic on the ring road", 97, "Xu Chen deducted 2 points from you: Late: traffic on the ring road"),
     ("/award", "<@U001> 1 stayed to cover the evening queue", 1, None, "stayed to cover the evening queue",
      "+1 stayed to cover the evening queue", 100, "Xu Chen awarded you 1 point: stayed to cover the evening queue"),
-    ("/award", "<@U001|wang.fang> +4 ran the team huddle", 4, None, "ran the team huddle",
-     "+4 ran the team huddle", 103, "Xu Chen awarded you 4 points: ran the team huddle"),
-    ("/award", "A001 letter", 2, "letter", "", "+2 Praised in a customer's letter", 101,
-     "Xu Chen awarded you 2 points: Praised in a customer's letter"),
 ]
 
 
@@ -454,32 +322,6 @@ def test_a_mention_label_holding_an_escaped_bracket_is_still_one_mention(world):
     assert ledger(world)[-1] == (6, "A001", TODAY, -1, None, "label <b>", "L01", None)
 
 
-BY_MANAGERS = [
-    ("U900", "/deduct", "<@U003> late", (6, "A003", TODAY, -2, "late", "", "M01", None),
-     "Recorded for Zhao Lei (A003): -2 Late. Their score this month: 98.", "DU003",
-     "Ma Jun deducted 2 points from you: Late. Your score this month: 98."),
-    ("U900", "/award", "A001 call", (6, "A001", TODAY, 1, "call", "", "M01", None),
-     "Recorded for Wang Fang (A001): +1 Praised by a customer's call. Their score this month: 100.", "DU001",
-     "Ma Jun awarded you 1 point: Praised by a customer's call. Your score this month: 100."),
-    ("U901", "/award", "<@U200> 2 ran the new-hire training", (6, "L02", TODAY, 2, None, "ran the new-hire training",
-                                                                "ADM1", None),
-     "Recorded for Sun Li (L02): +2 ran the new-hire training. Their score this month: 102.", "DU200",
-     "Gao Yan awarded you 2 points: ran the new-hire training. Your score this month: 102."),
-]
-
-
-@pytest.mark.parametrize("user, name, words, row, confirmed, channel, told", BY_MANAGERS,
-                         ids=[f"{row[0]} {row[1]} {row[2]}" for row in BY_MANAGERS])
-@NOV_4
-def test_managers_and_admins_act_on_anyone(world, user, name, words, row, confirmed, channel, told):
-    assert command(world, name, words, user) == [
-        said(confirmed + "\n", confirmation(confirmed, 6)),
-        opened(channel[1:]),
-        dm(channel, told + "\n", "entry:6"),
-    ]
-    assert ledger(world) == [*SCENARIO_LEDGER, row]
-
-
 @NOV_4
 def test_the_confirmation_speaks_the_authors_language_and_the_dm_the_agents(world):
     change(world, "L01", locale="zh-CN")
@@ -496,7 +338,7 @@ def test_the_confirmation_speaks_the_authors_language_and_the_dm_the_agents(worl
         "DU001", "Xu Chen给你加了 1 分：受用户来电表扬。你的本月得分：98。\n", "entry:7")
 
 
-REFUSALS = [
+REFUSALS = [  # the rest of them: tests/usecases/test_commands.py
     # who, command, text, the one line, any Web API call made before answering
     ("U100", "/deduct", "<@U999> 2 rude to a caller",
      "I don't know <@U999>: name an agent with an @mention or an employee ID from the roster.", [users_info("U999")]),
@@ -505,33 +347,7 @@ REFUSALS = [
     ("U100", "/award", "A999 2 helped a colleague",
      "I don't know A999: name an agent with an @mention or an employee ID from the roster.", []),
     ("U100", "/deduct", "<@U001> 2", "Give a reason after the points.", []),
-    ("U100", "/award", "A001 3", "Give a reason after the points.", []),
-    ("U100", "/deduct", "<@U001|wang.fang>", "Give the points or a code after the agent.", []),
-    ("U100", "/deduct", "<@U001> 0 nothing really", "Zero points changes nothing: give 1 to 20.", []),
-    ("U100", "/award", "<@U001> 0 well done", "Zero points changes nothing: give 1 to 20.", []),
-    ("U100", "/deduct", "<@U001> -2 late again",
-     "Points are a whole number above 0, not -2: /deduct takes points away, /award adds them.", []),
-    ("U100", "/award", "A001 -1 a negative award",
-     "Points are a whole number above 0, not -1: /deduct takes points away, /award adds them.", []),
-    ("U100", "/award", "<@U001> 1.5 half a thank-you", "Points are whole numbers, not 1.5.", []),
-    ("U100", "/deduct", "<@U001> 2,5 late-ish", "Points are whole numbers, not 2,5.", []),
-    ("U100", "/deduct", "<@U001> 21 far too many", "21 points is more than one entry may carry (20).", []),
-    ("U100", "/award", "A001 100 for everything", "100 points is more than one entry may carry (20).", []),
-    ("U100", "/deduct", "<@U001> sleeping on shift", f"There is no code 'sleeping'. Codes: {DEDUCT_CODES}.", []),
-    ("U100", "/deduct", "<@U001> contest", "'contest' is a code for /award: use /award @agent contest.", []),
-    ("U100", "/award", "A001 late", "'late' is a code for /deduct: use /deduct @agent late.", []),
-    ("U100", "/deduct", "<@U001> 2 " + "x" * 301, "The note is longer than 300 characters.", []),
-    ("U100", "/deduct", "<@U100> 2 testing the bot", "Nobody can deduct from or award themselves.", []),
-    ("U100", "/award", "L01 5 a good week", "Nobody can deduct from or award themselves.", []),
     ("U001", "/deduct", "<@U002> 2 noisy neighbour", "Only team leads and managers can deduct and award.", []),
-    ("U001", "/award", "A002 contest", "Only team leads and managers can deduct and award.", []),
-    ("U001", "/award", "<@U001> 5 great day", "Nobody can deduct from or award themselves.", []),
-    ("U100", "/deduct", "<@U003> late", "Zhao Lei is not on a team you lead.", []),
-    ("U100", "/deduct", "<@U200> 2 rude in the briefing",
-     "Sun Li is not an agent: a lead deducts from and awards agents only; a manager or admin can for anyone.", []),
-    ("U200", "/award", "A001 letter", "Wang Fang is not on a team you lead.", []),
-    ("U200", "/deduct", "M01 2 late to the review",
-     "Ma Jun is not an agent: a lead deducts from and awards agents only; a manager or admin can for anyone.", []),
 ]
 
 
@@ -544,17 +360,6 @@ def test_a_refused_entry_writes_nothing_and_says_why_with_the_usage(world, user,
     assert deliveries(world) == []
 
 
-@NOV_4
-def test_a_lead_cannot_deduct_from_a_fellow_lead_of_their_own_team(world):
-    """Leads act on the agents of the teams they lead; a co-lead of Team 1 is not one of them."""
-    with world.session() as session:
-        add_agent(session, "L03", name="Zhou Min", team="Team 1", role="lead", slack_user_id="U300")
-    calls = command(world, "/deduct", "<@U300> 2 late to the briefing", "U100")
-    assert calls == [refused("Zhou Min is not an agent: a lead deducts from and awards agents only; a manager or admin can for anyone.",
-                             "deduct")]  # no DM: nothing was recorded
-    assert ledger(world) == SCENARIO_LEDGER
-
-
 # === Undo =====================================================================================
 
 
@@ -564,7 +369,7 @@ def deduct_three(slack) -> None:
         "Recorded for Wang Fang (A001): -3 talked back to a caller. Their score this month: 96.")
 
 
-@pytest.mark.parametrize("user, who", [("U100", "Xu Chen"), ("U900", "Ma Jun"), ("U901", "Gao Yan")])
+@pytest.mark.parametrize("user, who", [("U100", "Xu Chen")])
 @NOV_4
 def test_the_author_or_a_manager_undoes_an_entry_with_a_revocation(world, user, who):
     deduct_three(world)
@@ -582,40 +387,13 @@ def test_the_author_or_a_manager_undoes_an_entry_with_a_revocation(world, user, 
     assert deliveries(world) == [("entry:6", "A001", "sent", 1, None), ("entry:6:undo", "A001", "sent", 1, None)]
 
 
-@NOV_4
-def test_after_an_undo_the_score_is_back_and_the_entry_shows_undone(world):
-    deduct_three(world)
-    press_undo(world, "U100", 6)
-    score = WANG_SCORE.replace("Xu Chen (undone)", "Xu Chen (undone)\n  -3 talked back to a caller · 4 Nov · "
-                                                   "Xu Chen (undone)")
-    text, blocks = stats_answer(WANG, WANG_4_NOV, WANG_NOVEMBER, score, rank=FIRST)
-    assert command(world, "/mystats", "", "U001") == [said(text, blocks)]
-
-
-@pytest.mark.parametrize("user", ["U200", "U001"])
+@pytest.mark.parametrize("user", ["U001"])
 @NOV_4
 def test_another_lead_or_the_agent_cannot_undo(world, user):
     deduct_three(world)
     assert press_undo(world, user, 6) == [said("Only whoever recorded it, or a manager, can undo it.\n")]
     assert ledger(world) == [*SCENARIO_LEDGER, (6, "A001", TODAY, -3, None, "talked back to a caller", "L01", None)]
     assert deliveries(world) == [("entry:6", "A001", "sent", 1, None)]
-
-
-@NOV_4
-def test_a_second_undo_says_it_is_already_undone(world):
-    deduct_three(world)
-    press_undo(world, "U100", 6)
-    assert press_undo(world, "U900", 6) == [said("That entry is already undone.\n")]
-    assert len(ledger(world)) == 7
-    assert [d[0] for d in deliveries(world)] == ["entry:6", "entry:6:undo"]
-
-
-@pytest.mark.parametrize("value", ["999", "4", "six"])
-@NOV_4
-def test_undoing_an_entry_that_is_not_there_says_so(world, value):
-    """Entry 4 is itself a revocation; 999 does not exist; "six" is not an entry ID."""
-    assert press_undo(world, "U900", value) == [said("That entry no longer exists.\n")]
-    assert ledger(world) == SCENARIO_LEDGER
 
 
 # === The modal ================================================================================
@@ -764,16 +542,8 @@ def test_a_bad_modal_submission_answers_errors_in_the_form_and_writes_nothing(wo
 
 # === /leaderboard =============================================================================
 
-# Wang Fang: 181 / 1,260 calls = 14.4 %, 454.5 / 3,150 min = 14.4 %, attainment 14.4 %.
-# Li Na, new hire: 90 / 21 x 50 = 90 / 1,050 calls = 8.6 %, 220 / 21 x 120 = 220 / 2,520 min = 8.7 %,
-# attainment (8.571 + 8.730) / 2 = 8.65 -> 8.7 %.
-BOARD = "Leaderboard, November 2026, by attainment"
-TOP = " 1. Wang Fang · Team 1 · 14.4%\n 2. Li Na · Team 1 · 8.7%"
-
-
-@pytest.mark.parametrize("user, you", ids=["first", "second", "unranked"], argvalues=[
+@pytest.mark.parametrize("user, you", ids=["first", "unranked"], argvalues=[
     ("U001", "You: rank 1 of 2, 14.4%."),
-    ("U002", "You: rank 2 of 2, 8.7%."),
     ("U003", "You are not ranked this month."),  # Zhao Lei's first week
 ])
 @NOV_4
@@ -782,152 +552,27 @@ def test_the_leaderboard_shows_the_top_and_only_the_callers_own_rank(world, user
         said(f"{BOARD}\n{TOP}\n\n{you}\n", [header(BOARD), section(TOP), context(you)])]
 
 
-@NOV_4
-def test_an_agent_leaving_this_month_is_not_ranked_and_is_told_why(world):
-    """Li Na's leave date is Tue 3 Nov: November ranks Wang Fang alone, and Li Na still sees her
-    own numbers. Her quota is her 2 assessed days, 2 x 50 = 100 calls and 2 x 120 = 240 min:
-    90 / 100 = 90.0 %, 220 / 240 = 91.7 %, mean 90.8 %; 10 calls and 20 min short."""
-    change(world, "A002", leave_date=date(2026, 11, 3))
-    top = " 1. Wang Fang · Team 1 · 14.4%"
-    you = "You are not ranked this month: your leave date, 3 Nov, is in it."
-    assert command(world, "/leaderboard", "", "U002") == [
-        said(f"{BOARD}\n{top}\n\n{you}\n", [header(BOARD), section(top), context(you)])]
-    text, blocks = stats_answer(
-        LI, "Wed 4 Nov: not on the roster that day.",
-        "November 2026 up to Wed 4 Nov: 90 of 100 calls, 220 of 240 talk minutes\n"
-        "  Quota pro-rated: 2 of 21 working days assessed.\n"
-        "  calls █████████░ 90.0% · talk █████████░ 91.7%\n"
-        "  Attainment 90.8%.\n"
-        "  Left on 3 Nov: 10 calls and 20 min short of the pro-rated quota.",
-        "Score 97 (base 100)\n"
-        "  -3 left at 16:30 without asking · 3 Nov · Xu Chen",
-        rank="Not ranked: your leave date, 3 Nov, is in this month, and nobody is ranked in the month they leave.")
-    assert command(world, "/mystats", "", "U002") == [said(text, blocks)]
-    assert command(world, "/leaderboard", "", "U001") == [
-        said(f"{BOARD}\n{top}\n\nYou: rank 1 of 1, 14.4%.\n",
-             [header(BOARD), section(top), context("You: rank 1 of 1, 14.4%.")])]
-
-
-@pytest.mark.parametrize("user", ["U100", "U900"])
+@pytest.mark.parametrize("user", ["U100"])
 @NOV_4
 def test_a_lead_or_manager_sees_the_leaderboard_without_a_rank_of_their_own(world, user):
     assert command(world, "/leaderboard", "", user) == [said(f"{BOARD}\n{TOP}\n", [header(BOARD), section(TOP)])]
 
 
-@NOV_4
-def test_the_leaderboard_of_a_past_month(world):
-    board = "Leaderboard, October 2026, by attainment"
-    top = " 1. Wang Fang · Team 1 · 0.0%\n 1. Li Na · Team 1 · 0.0%"  # a tie shares the rank
-    you = "You: rank 1 of 2, 0.0%."
-    assert command(world, "/leaderboard", "2026-10", "U001") == [
-        said(f"{board}\n{top}\n\n{you}\n", [header(board), section(top), context(you)])]
-
-
-@NOV_4
-def test_the_leaderboard_shows_the_policys_number_of_places(world):
-    """Twelve more agents, Extra 01 to 12, at 20 % to 75 %: calls and minutes both k % of the
-    veteran's November, 1,260 calls and 3,150 min: 1,260 k / 100 = 63 k / 5 calls and
-    3,150 k / 100 = 31.5 k min = 63 k × 30 s (k = 20: 252 calls and 630 min). The policy shows ten
-    places, Li Na sees her own 14th."""
-    with world.session() as session:
-        for n in range(1, 13):
-            k = 15 + 5 * n
-            extra = add_agent(session, f"B{n:03d}", name=f"Extra {n:02d}", team="Team 2")
-            session.add(DailyStat(agent_id=extra.id, day=date(2026, 11, 2), calls=63 * k // 5,
-                                  talk_seconds=63 * k * 30))
-        session.commit()
-    top = "\n".join(f"{rank:2d}. Extra {13 - rank:02d} · Team 2 · {80 - 5 * rank}.0%" for rank in range(1, 11))
-    you = "You: rank 14 of 14, 8.7%."
-    assert top.split("\n")[::9] == [" 1. Extra 12 · Team 2 · 75.0%", "10. Extra 03 · Team 2 · 30.0%"]
-    assert command(world, "/leaderboard", "", "U002") == [
-        said(f"{BOARD}\n{top}\n\n{you}\n", [header(BOARD), section(top), context(you)])]
-
-
-@pytest.mark.parametrize("words", ["2026-13", "November", "2026-11-04", "26-11"])
-@NOV_4
-def test_the_leaderboard_of_a_bad_month_says_so(world, words):
-    line = f"'{words}' is not a month: use YYYY-MM."
-    assert command(world, "/leaderboard", words, "U001") == [refused(line, "leaderboard")]
-
-
-@NOV_4
-def test_the_leaderboard_of_a_month_to_come_says_so(world):
-    line = "'2026-12' has not come yet: ask about this month or one before."
-    assert command(world, "/leaderboard", "2026-12", "U001") == [refused(line, "leaderboard")]
-
-
 # === /teamstats ===============================================================================
-
-TEAM_1 = ("Team 1, Wed 4 Nov: 0 of 2 met the daily quota.\n"
-          "Behind:\n"
-          "  Wang Fang (A001): short by 5 calls · month 14.4%\n"
-          "No numbers: Li Na")
-TEAM_2 = "Team 2, Wed 4 Nov: 0 of 0 met the daily quota.\nFirst week, exempt: Zhao Lei"
-OFFICE = "Office, Wed 4 Nov: nobody to report."
-
 
 @pytest.mark.parametrize("user, digests", [
     ("U100", [TEAM_1]),
-    ("U200", [TEAM_2]),
     ("U900", [OFFICE, TEAM_1, TEAM_2]),
-    ("U901", [OFFICE, TEAM_1, TEAM_2]),
-], ids=["lead of Team 1", "lead of Team 2", "manager", "admin"])
+], ids=["lead of Team 1", "manager"])
 @NOV_4
 def test_teamstats_shows_a_lead_their_teams_and_a_manager_every_team(world, user, digests):
     text, blocks = teams_answer(*digests)
     assert command(world, "/teamstats", "", user) == [said(text, blocks)]
 
 
-@NOV_4
-def test_teamstats_of_an_earlier_day_puts_the_furthest_behind_first(world):
-    # Tue 3 Nov: Li Na 40 / 50 calls and 100 / 120 min (81.7 %); Wang Fang 66 calls, 144 / 150 min.
-    # The month up to the 3rd: Li Na 90 / 1,050 and 220 / 2,520, 8.7 %; Wang Fang 126 / 1,260 = 10.0 %
-    # and 294 / 3,150 = 9.3 %, 9.7 %.
-    text, blocks = teams_answer("Team 1, Tue 3 Nov: 0 of 2 met the daily quota.\n"
-                                "Behind:\n"
-                                "  Li Na (A002): short by 10 calls and 20 min · month 8.7%\n"
-                                "  Wang Fang (A001): short by 6 min · month 9.7%")
-    assert command(world, "/teamstats", "2026-11-03", "U100") == [said(text, blocks)]
-
-
-@pytest.mark.parametrize("user", ["U001", "U003"])
-@NOV_4
-def test_teamstats_refuses_an_agent(world, user):
-    assert command(world, "/teamstats", "", user) == [
-        refused("/teamstats is for team leads and managers.", "teamstats")]
-
-
-@pytest.mark.parametrize("words", ["2026-11", "2026-02-30", "4 Nov", "tomorrow"])
-@NOV_4
-def test_teamstats_of_a_bad_date_says_so(world, words):
-    line = f"'{words}' is not a day: use today, yesterday or YYYY-MM-DD."
-    assert command(world, "/teamstats", words, "U100") == [refused(line, "teamstats")]
-
-
-@NOV_4
-def test_teamstats_of_a_day_to_come_says_so(world):
-    line = "'2026-11-05' has not come yet: ask about today or a day before."
-    assert command(world, "/teamstats", "2026-11-05", "U100") == [refused(line, "teamstats")]
-
-
 # === Who is who ===============================================================================
 
-LI = "Li Na (A002) · Team 1 · new hire"
-LI_TODAY = stats_answer(
-    LI,
-    "Wed 4 Nov: 0 of 50 calls, 0 of 120 talk minutes\n"
-    "  calls ░░░░░░░░░░ 0.0% · talk ░░░░░░░░░░ 0.0%\n"
-    "  Short by 50 calls and 120 min.",
-    # 1,050 - 90 = 960 calls and 151,200 - 13,200 = 138,000 s still needed over 19 working days,
-    # today included: ceil(50.5) = 51 calls and ceil(121.1) = 122 min (50 and 120 plus Tuesday's
-    # 10 calls and 20 min spread over the 19 days).
-    "November 2026 up to Wed 4 Nov: 90 of 1,050 calls, 220 of 2,520 talk minutes\n"
-    "  calls ░░░░░░░░░░ 8.6% · talk ░░░░░░░░░░ 8.7%\n"
-    "  Attainment 8.7%.\n"
-    "  Still needed: 51 calls and 122 min a day for the 19 working days left.",
-    "Score 97 (base 100)\n"
-    "  -3 left at 16:30 without asking · 3 Nov · Xu Chen",
-    rank="Rank 2 of 2 by attainment.")
+LI_TODAY = stats_answer(LI, *LI_TODAY_PARTS[:-1], rank=LI_TODAY_PARTS[-1])
 
 
 @pytest.fixture

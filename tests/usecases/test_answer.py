@@ -1,10 +1,7 @@
 """The one answer behind every door, asked directly: what each person may ask, what is refused
 and why, and the DMs an answer causes, sent through a recording platform.
 
-The center is tests/scenario.py on Wednesday 4 November 2026, with a second lead, a manager and
-an admin: L01 Xu Chen leads Team 1 (A001 Wang Fang, veteran; A002 Li Na, new hire); L02 Sun Li
-leads Team 2 (A003 Zhao Lei, in his first week); M01 Ma Jun, manager, and ADM1 Gao Yan, admin,
-are on Office.
+The center is the one of tests/usecases/conftest.py on Wednesday 4 November 2026.
 """
 
 from __future__ import annotations
@@ -14,35 +11,15 @@ from datetime import date
 import pytest
 from sqlmodel import Session, select
 
-import scenario
 from bot.outbox import deliveries
 from bot.outbox.platforms import Platforms, write
 from bot.store import queries
 from bot.store.models import Agent, Delivery, LedgerEntry
 from bot.usecases.answer import Answer, Request, answer, command_of, home
-from factories import add_agent
+from said import TODAY
 from messages.render import render
 from recording import RecordingPlatform
 
-TODAY = date(2026, 11, 4)
-
-
-@pytest.fixture
-def center_people(session):
-    people = scenario.build(session)
-    add_agent(session, "L02", name="Sun Li", team="Team 2", role="lead")
-    add_agent(session, "M01", name="Ma Jun", team="Office", role="manager")
-    add_agent(session, "ADM1", name="Gao Yan", team="Office", role="admin")
-    return people
-
-
-@pytest.fixture
-def ask(session, center, center_people):
-    """ask(EMPLOYEE_ID, command, words): the answer, as any door gets it."""
-    def asking(employee_id: str, command: str, words: str = "") -> Answer:
-        person = queries.agent_by_employee_id(session=session, employee_id=employee_id)
-        return answer(session=session, center=center, request=Request(command, words, person), today=TODAY)
-    return asking
 
 
 def said(given: Answer) -> str:
@@ -72,11 +49,11 @@ def ledger(session) -> list[tuple]:
     ("A001 挂、接私人电话", -1, "phone", ""),
     ("A001 3 talked back to a caller", -3, None, "talked back to a caller"),
 ])
-def test_a_lead_names_a_deduction_by_its_code_or_its_label_in_either_language(ask, session, center_people,
+def test_a_lead_names_a_deduction_by_its_code_or_its_label_in_either_language(ask, session, people,
                                                                                words, points, code, note):
     given = ask("L01", "deduct", words)
     assert (given.template, problem(given)) == ("points_confirmation", None)
-    wang = center_people["wang"].id
+    wang = people["wang"].id
     assert ledger(session)[-1] == (wang, points, code, note, None)
     assert [(n.key, n.to.employee_id, n.template) for n in given.dms] == [
         (f"entry:{given.undo}", "A001", "points_notice")]
@@ -180,7 +157,7 @@ def test_commands_have_chinese_names_too(word, command):
 
 # --- strangers and homes ---------------------------------------------------------------------------
 
-def test_a_stranger_is_told_whom_to_ask_and_their_id_on_the_platform(session, center, center_people):
+def test_a_stranger_is_told_whom_to_ask_and_their_id_on_the_platform(session, center, people):
     given = answer(session=session, center=center, request=Request("mystats", "", None, "U555", "slack"),
                    today=TODAY)
     assert said(given) == ("You are not on kpibot's roster yet, so there is nothing to show. Ask Gao Yan, Ma Jun "
@@ -188,7 +165,7 @@ def test_a_stranger_is_told_whom_to_ask_and_their_id_on_the_platform(session, ce
 
 
 @pytest.mark.parametrize("who, shows", [("A001", "v"), ("L01", "digests"), ("M01", "digests")])
-def test_a_home_shows_an_agent_their_stats_and_anyone_else_their_teams(session, center, center_people, who, shows):
+def test_a_home_shows_an_agent_their_stats_and_anyone_else_their_teams(session, center, people, who, shows):
     person = queries.agent_by_employee_id(session=session, employee_id=who)
     given = home(session=session, center=center, request=Request("home", "", person), today=TODAY)
     assert bool(given.context["v"]) == (shows == "v")
@@ -221,7 +198,7 @@ def test_an_entry_and_its_undo_each_tell_the_agent_once(ask, session, engine):
             f"entry:{entry}": ("sent", "recording"), f"entry:{entry}:undo": ("sent", "recording")}
 
 
-def test_a_manager_with_no_team_sees_every_team_and_records_for_anyone(session, ask, center_people):
+def test_a_manager_with_no_team_sees_every_team_and_records_for_anyone(session, ask, people):
     """A real roster often leaves a manager's 班组 empty: they act and see as any manager does."""
     session.add(Agent(employee_id="M09", name="Qian Ming", team_id=None, role="manager", hire_date=date(2017, 6, 1)))
     session.commit()
