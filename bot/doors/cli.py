@@ -30,7 +30,8 @@ from bot.rounds.scheduler import Rounds, build_scheduler
 from bot.rounds.status import jobs_status
 from bot.sources.pull import pull
 from bot.sources.roster import import_roster
-from bot.sources.stats import ImportRejected, ImportReport, Progress, import_stats
+from bot.sources.rows import ImportRejected, ImportReport, Progress
+from bot.sources.stats import import_stats
 from bot.store import queries
 from bot.store.db import SchemaError, make_engine, shown_url, upgrade
 from bot.usecases.days import nudges, team_digests

@@ -18,7 +18,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.config.center import Center
-from bot.sources.stats import ImportRejected, import_stats
+from bot.sources.rows import ImportRejected
+from bot.sources.stats import import_stats
 from bot.sources.tables import FileProblem
 from bot.store.models import StatsPull
 from messages.render import describe, render

@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from bot.config.center import Center
-from bot.sources.stats import EMPLOYEE_ID, ImportReport, Progress, RowCheck
+from bot.sources.rows import EMPLOYEE_ID, ImportReport, Progress, RowCheck
 from bot.sources.tables import (
     CellError,
     Column,

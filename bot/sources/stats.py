@@ -1,11 +1,8 @@
-"""Import the roster and the stats. A file with any bad row changes nothing; the same file twice
-changes nothing the second time."""
+"""Import daily stats, or call detail records summed by the center's local day. A file with any
+bad row changes nothing; the same file twice changes nothing the second time."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,13 +11,9 @@ from sqlalchemy import insert, update
 from sqlmodel import Session, select
 
 from bot.config.center import Center
+from bot.sources.rows import EMPLOYEE_ID, ImportReport, Progress, RowCheck
 from bot.sources.tables import (
-    CellError,
     Column,
-    Formula,
-    Table,
-    cell,
-    extra_cells,
     parse_date,
     parse_minutes,
     parse_moment,
@@ -29,11 +22,7 @@ from bot.sources.tables import (
     read_table,
 )
 from bot.store.models import Agent, DailyStat, utcnow
-from scoring.problems import Problem
 
-Progress = Callable[[int, int], None]
-
-EMPLOYEE_ID = Column("employee_id", ("工号", "employee id", "员工编号", "员工工号", "坐席工号"), True)
 DAILY = (
     Column("date", ("日期",), True),
     EMPLOYEE_ID,
@@ -51,96 +40,6 @@ CDR = (
 FORMATS = {"daily": DAILY, "cdr": CDR}
 MINUTES_A_DAY = 24 * 60
 MOST_A_DAY = 100_000  # calls, members or leads in one day: more is a broken export
-
-
-@dataclass(frozen=True)
-class BadRow:
-    line: int
-    problems: list[CellError]
-
-
-class ImportRejected(Problem):
-    """Some rows are bad: nothing was written."""
-
-    def __init__(self, file: str, rows: list[BadRow]):
-        super().__init__("import.rejected", file=file, count=len(rows))
-        self.rows = rows
-
-
-@dataclass
-class ImportReport:
-    kind: str  # roster, daily or cdr
-    read: int = 0  # rows read from the file
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    ignored: list[str] = field(default_factory=list)  # headers of columns not imported
-    left: list[str] = field(default_factory=list)  # turned inactive with no leave date: given left_on
-    left_on: date | None = None
-
-
-@dataclass
-class RowCheck:
-    """Rows being checked: each row's values, the bad rows' problems by line, and the first line of
-    each key that must not repeat."""
-
-    table: Table
-    progress: Progress | None
-    parsed: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
-    bad: dict[int, list[CellError]] = field(default_factory=lambda: defaultdict(list))
-    first: dict[Any, int] = field(default_factory=dict)
-
-    def each(self):
-        total = len(self.table.rows)
-        for n, (line, cells) in enumerate(self.table.rows, start=1):
-            if self.progress is not None and (n % 1000 == 0 or n == total):
-                self.progress(n, total)
-            yield line, cells
-
-    def reject(self, line: int, code: str, **fields: Any) -> None:
-        self.bad[line].append(CellError(code, **fields))
-
-    def is_bad(self, line: int) -> bool:
-        return line in self.bad
-
-    def is_first(self, line: int, key: Any, code: str, **fields: Any) -> bool:
-        """True on the first line with `key`; a later one is marked bad with `code`, naming the
-        first. Bad rows count too: a row repeating a bad one is reported, not left for later."""
-        first = self.first.setdefault(key, line)
-        if first != line:
-            self.reject(line, code, other=first, **fields)
-        return first == line
-
-    def raise_if_bad(self, path: Path) -> None:
-        if self.bad:
-            raise ImportRejected(path.name, [BadRow(n, p) for n, p in sorted(self.bad.items())])
-
-    def read(self, line: int, cells: list[Any], parsers: dict[str, Callable],
-             required: tuple[str, ...]) -> dict[str, Any]:
-        """Parse each present cell. A cell that fails, or a required one that is empty, is None and
-        marks the row bad, as do cells beyond the header. Reasons name the column as the file's
-        header does."""
-        values = {name: self._parse(line, cells, name, parse) for name, parse in parsers.items()}
-        for name in required:
-            if cell(self.table, cells, name) is None:
-                self.reject(line, "empty", column=self.table.headers[name])
-        extra = extra_cells(self.table, cells)
-        if extra:
-            self.reject(line, "extra_cells", values=", ".join(extra))
-        return values
-
-    def _parse(self, line: int, cells: list[Any], name: str, parse: Callable) -> Any:
-        raw, column = cell(self.table, cells, name), self.table.headers.get(name, name)
-        try:
-            if isinstance(raw, Formula):
-                raise CellError("formula", column=column, value=raw.text)
-            return None if raw is None else parse(raw, column)
-        except CellError as err:
-            self.reject(line, err.code, **err.fields)
-            return None
-
-
-# --- stats --------------------------------------------------------------------------------
 
 
 def import_stats(*, session: Session, center: Center, path: str | Path, fmt: str = "daily",

@@ -10,7 +10,7 @@ from typing import NamedTuple
 import pytest
 from sqlmodel import select
 
-from bot.sources.stats import ImportRejected, ImportReport
+from bot.sources.rows import ImportRejected, ImportReport
 from bot.store.models import Agent, Team, TeamLead
 from bot.sources.roster import import_roster
 from bot.sources.tables import CellError, FileProblem

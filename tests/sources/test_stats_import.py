@@ -10,7 +10,8 @@ from typing import Any, NamedTuple
 import pytest
 from sqlmodel import select
 
-from bot.sources.stats import ImportRejected, ImportReport, import_stats
+from bot.sources.rows import ImportRejected, ImportReport
+from bot.sources.stats import import_stats
 from bot.sources.tables import CellError
 from bot.store.models import Agent, DailyStat
 from factories import add_agent, add_day
