@@ -90,6 +90,33 @@ def pg_url():
     admin.dispose()
 
 
+class OwnDatabase:
+    """A migrated PostgreSQL database of one test's own, dropped after it (or when it says)."""
+
+    def __init__(self, prefix: str):
+        self.name = f"kpibot_{prefix}_{uuid.uuid4().hex[:10]}"
+        self.admin = make_engine(PG_SERVER).execution_options(isolation_level="AUTOCOMMIT")
+        with self.admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{self.name}"'))
+        self.url = PG_SERVER.rsplit("/", 1)[0] + f"/{self.name}"
+        migrator = make_engine(self.url)
+        upgrade(migrator)
+        migrator.dispose()
+
+    def drop(self) -> None:
+        with self.admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def own_pg(pg_url, request):
+    """A migrated PostgreSQL database of this test's own (the session's pg_url one stays empty)."""
+    database = OwnDatabase(request.node.name[:20].strip("_").lower())
+    yield database
+    database.drop()
+    database.admin.dispose()
+
+
 class Cli:
     """`kpibot ARGS` in this process: (exit code, stdout, stderr). A call may set variables for
     itself alone (`locale` for KPIBOT_LOCALE; NAME=None unsets one), freeze the clock `at` an

@@ -2,7 +2,7 @@
 commands: never a 5xx, and a ledger row exactly when the text is a valid command for an agent on
 the lead's team.
 
-The expectation comes from a small oracle written from the grammar in bot/commands.py's
+The expectation comes from a small oracle written from the grammar in bot/usecases/requests.py's
 docstring and the seeds policy, not from the parser:
 
     /deduct @agent POINTS REASON...   or   /deduct @agent CODE [NOTE...]

@@ -7,21 +7,18 @@ import shutil
 import socket
 import threading
 import time
-import uuid
 from urllib.error import HTTPError
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
 import pytest
-from sqlalchemy import func, text
+from sqlalchemy import func
 from slack_sdk.signature import SignatureVerifier
 from sqlmodel import select
 
 import scenario
 from bot.doors.cli import main
-from bot.store.db import make_engine, upgrade
 from bot.store.models import Agent, LedgerEntry
-from conftest import PG_SERVER
 from slack_fixtures import serving, slack  # noqa: F401
 from slack_requests import SECRET
 from slack_standin import SlackStandIn
@@ -183,31 +180,17 @@ def test_healthz_answers_ok_while_the_database_answers(slack):  # noqa: F811
 
 
 @pytest.mark.postgres
-def test_healthz_answers_503_once_the_database_is_gone(pg_url):
+def test_healthz_answers_503_once_the_database_is_gone(own_pg):
     """A PostgreSQL database of its own, dropped under the running bot."""
-    name = f"kpibot_health_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(PG_SERVER).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_SERVER.rsplit("/", 1)[0] + f"/{name}"
-    migrator = make_engine(url)
-    upgrade(migrator)
-    migrator.dispose()
-    try:
-        with serving(url) as running:
-            healthz = f"{running.base}/healthz"
-            assert get(healthz) == (200, "ok\n", "text/plain; charset=utf-8")
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-            assert get(healthz) == (503, "database unavailable\n", "text/plain; charset=utf-8")
-            assert get(healthz) == (503, "database unavailable\n", "text/plain; charset=utf-8")
-            assert get(f"{running.base}/metrics") == (  # the scrape itself never fails
-                200, 'kpibot_http_requests_total{path="/healthz"} 3\nkpibot_http_requests_total{path="/metrics"} 1\n',
-                "text/plain; version=0.0.4")
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with serving(own_pg.url) as running:
+        healthz = f"{running.base}/healthz"
+        assert get(healthz) == (200, "ok\n", "text/plain; charset=utf-8")
+        own_pg.drop()
+        assert get(healthz) == (503, "database unavailable\n", "text/plain; charset=utf-8")
+        assert get(healthz) == (503, "database unavailable\n", "text/plain; charset=utf-8")
+        assert get(f"{running.base}/metrics") == (  # the scrape itself never fails
+            200, 'kpibot_http_requests_total{path="/healthz"} 3\nkpibot_http_requests_total{path="/metrics"} 1\n',
+            "text/plain; version=0.0.4")
 
 
 def test_metrics_answers_prometheus_text_counting_requests(slack):  # noqa: F811

@@ -14,20 +14,16 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 from sqlmodel import Session, select
 
-from bot.store.db import make_engine, upgrade
 from bot.outbox.fanout import fan_out
 from bot.outbox.platforms import write
 from bot.rounds.morning import morning_notes
 from bot.store.models import Agent
-from conftest import PG_SERVER
 from factories import add_agent
 from rounds_world import TOKEN, World, kpibot, make_world, posts_per_key, transcript, world  # noqa: F401
 from test_rounds_morning import MONDAY, ROUND, monday_transcript
@@ -71,23 +67,12 @@ def sent(world: World) -> int:  # noqa: F811
 
 
 @pytest.fixture
-def postgres_world(pg_url, policy):
-    """The world on a PostgreSQL database of its own (the session's pg_url database stays empty)."""
-    name = f"kpibot_rounds_{uuid.uuid4().hex[:10]}"
-    admin = make_engine(PG_SERVER).execution_options(isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = PG_SERVER.rsplit("/", 1)[0] + f"/{name}"
-    migrator = make_engine(url)
-    upgrade(migrator)
-    migrator.dispose()
-    made = make_world(url, policy)
+def postgres_world(own_pg, policy):
+    """The world on a PostgreSQL database of its own."""
+    made = make_world(own_pg.url, policy)
     yield made
     made.standin.close()
     made.engine.dispose()
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 @pytest.mark.slow
