@@ -7,6 +7,7 @@ WeCom. A bad value stops kpibot with one line naming the variable and the fix.
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 from collections.abc import Mapping
@@ -93,18 +94,54 @@ class WecomSettings:
     corp_id: str | None = None
     agent_id: str | None = None
     secret: str | None = None
-    token: str | None = None
-    aes_key: str | None = None
+    token: str | None = None  # the callback's Token
+    aes_key: str | None = None  # the callback's EncodingAESKey
     api_url: str = "https://qyapi.weixin.qq.com/cgi-bin/"
-    webhook_url: str | None = None
+    webhook_url: str | None = None  # the group robot, for the month-end post
+    format: str = "markdown"  # or text, for people who read kpibot in the WeChat plugin
     VARIABLES: ClassVar[dict[str, str]] = {
         "WECOM_CORP_ID": "corp_id", "WECOM_AGENT_ID": "agent_id", "WECOM_SECRET": "secret",
         "WECOM_TOKEN": "token", "WECOM_AES_KEY": "aes_key", "WECOM_API_URL": "api_url",
-        "WECOM_WEBHOOK_URL": "webhook_url",
+        "WECOM_WEBHOOK_URL": "webhook_url", "WECOM_FORMAT": "format",
     }
+    APP: ClassVar[dict[str, str]] = {"WECOM_CORP_ID": "corp_id", "WECOM_AGENT_ID": "agent_id",
+                                     "WECOM_SECRET": "secret"}
+    CALLBACK: ClassVar[dict[str, str]] = {"WECOM_TOKEN": "token", "WECOM_AES_KEY": "aes_key"}
+
+    @property
+    def is_set_up(self) -> bool:
+        """WeCom is used once its app is named: corp ID, agent ID and secret."""
+        return all(getattr(self, name) is not None for name in self.APP.values())
 
     def check(self) -> None:
-        """Nothing uses WeCom yet: its settings are read and kept as they are."""
+        """The app's three settings together or none; each value of the right shape."""
+        given = [variable for variable, name in self.APP.items() if getattr(self, name) is not None]
+        if given and len(given) < len(self.APP):
+            missing = next(v for v in self.APP if v not in given)
+            raise SettingsError("settings.wecom_incomplete", variable=missing, given=", ".join(given))
+        if self.agent_id is not None and not self.agent_id.isdigit():
+            raise SettingsError("settings.wecom_agent_id", variable="WECOM_AGENT_ID", value=self.agent_id)
+        if self.aes_key is not None and not _is_aes_key(self.aes_key):
+            raise SettingsError("settings.wecom_aes_key", variable="WECOM_AES_KEY", n=len(self.aes_key))
+        for variable, url in (("WECOM_API_URL", self.api_url), ("WECOM_WEBHOOK_URL", self.webhook_url)):
+            if url is not None and not url.startswith(("http://", "https://")):
+                raise SettingsError("settings.wecom_bad_url", variable=variable, value=url)
+        if self.format not in ("markdown", "text"):
+            raise SettingsError("settings.wecom_format", variable="WECOM_FORMAT", value=self.format)
+
+    def check_serving(self) -> None:
+        """The callback needs its Token and EncodingAESKey beside the app's settings."""
+        for variable, name in {**self.APP, **self.CALLBACK}.items():
+            if getattr(self, name) is None:
+                raise SettingsError("settings.wecom_missing", variable=variable)
+
+
+def _is_aes_key(value: str) -> bool:
+    """An EncodingAESKey: 43 characters of base64 that, with "=", are 32 bytes."""
+    try:
+        return len(value) == 43 and len(base64.b64decode(value + "=", validate=True)) == 32
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)

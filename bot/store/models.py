@@ -122,3 +122,25 @@ class StatsPull(SQLModel, table=True):
     updated: int = 0
     error: str | None = Field(default=None, max_length=500)  # why it was not imported
     pulled_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class AccessToken(SQLModel, table=True):
+    """A platform's API token, shared by every kpibot process; one of them renews it at a time."""
+
+    __tablename__ = "access_token"
+    platform: str = Field(primary_key=True, max_length=20)  # wecom
+    token: str | None = Field(default=None, max_length=600)
+    expires_at: datetime | None = None
+    renewing_until: datetime | None = None  # a process is fetching a new token until then
+    renewed_by: str | None = Field(default=None, max_length=100)  # host:pid
+
+
+class SeenMessage(SQLModel, table=True):
+    """A message a platform's callback delivered, taken in once though the platform retries it."""
+
+    __tablename__ = "seen_message"
+    __table_args__ = (UniqueConstraint("platform", "message_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=20)
+    message_id: str = Field(max_length=200)  # WeCom's MsgId, or its event's own key
+    seen_at: datetime = Field(default_factory=utcnow, index=True)

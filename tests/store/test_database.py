@@ -20,7 +20,7 @@ from factories import add_agent, add_entry
 from scoring.problems import Problem
 
 TABLES = {"agent", "team", "team_lead", "daily_stat", "ledger_entry", "delivery", "job_run", "stats_pull",
-          "alembic_version"}
+          "access_token", "seen_message", "alembic_version"}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -101,9 +101,9 @@ def test_plain_postgres_urls_use_psycopg_3(url, expected):
 
 
 @pytest.mark.parametrize(("locale", "applied", "current"), [
-    ("en", "Applied 7 migrations (0001 … 0007) to the database sqlite:///{path}.\n",
+    ("en", "Applied 8 migrations (0001 … 0008) to the database sqlite:///{path}.\n",
      "The database sqlite:///{path} was already up to date: no migration to apply.\n"),
-    ("zh-CN", "已对数据库 sqlite:///{path} 执行 7 个迁移（0001 … 0007）。\n",
+    ("zh-CN", "已对数据库 sqlite:///{path} 执行 8 个迁移（0001 … 0008）。\n",
      "数据库 sqlite:///{path} 已是最新，无需迁移。\n"),
 ])
 def test_db_upgrade_says_which_migrations_it_applied(kpibot, tmp_path, locale, applied, current):
@@ -120,7 +120,7 @@ def test_upgrade_returns_only_the_migrations_still_pending(tmp_path):
         config.attributes["connection"] = connection
         command.upgrade(config, "0003")
 
-    assert upgrade(engine) == ["0004", "0005", "0006", "0007"]
+    assert upgrade(engine) == ["0004", "0005", "0006", "0007", "0008"]
     assert upgrade(engine) == []
 
 
@@ -169,14 +169,17 @@ def in_use_at_0006(request, tmp_path):
     _leave_empty(engine)
 
 
-def everything(engine) -> dict[str, list[tuple]]:
-    """Every row of every table, and every foreign key, as plain values."""
+AT_0006 = TABLES - {"alembic_version", "access_token", "seen_message"}
+
+
+def everything(engine, tables=AT_0006) -> dict[str, list[tuple]]:
+    """Every row of every table 0006 has, and every foreign key, as plain values."""
     inspector = inspect(engine)
     with engine.connect() as connection:
         rows = {t: [tuple(r) for r in connection.execute(text(f"SELECT * FROM {t} ORDER BY 1, 2"))]
-                for t in sorted(TABLES - {"alembic_version"})}
+                for t in sorted(tables)}
     keys = {t: sorted((tuple(k["constrained_columns"]), k["referred_table"], tuple(k["referred_columns"]))
-                      for k in inspector.get_foreign_keys(t)) for t in sorted(TABLES - {"alembic_version"})}
+                      for k in inspector.get_foreign_keys(t)) for t in sorted(tables)}
     return {"rows": rows, "foreign keys": keys}
 
 
@@ -185,7 +188,7 @@ def test_0007_keeps_every_row_and_every_foreign_key_of_a_database_in_use(in_use_
     before = everything(engine)
     assert sum(len(rows) for rows in before["rows"].values()) == 17
 
-    assert upgrade(engine) == ["0007"]
+    assert upgrade(engine) == ["0007", "0008"]
 
     assert everything(engine) == before
     assert is_current(engine)
