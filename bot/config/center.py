@@ -29,8 +29,14 @@ class Center:
         return datetime.now(self.tz).date()
 
     def locale_of(self, agent) -> str:
-        """The agent's language from the roster, else KPIBOT_LOCALE."""
-        return getattr(agent, "locale", None) or self.settings.locale
+        """The agent's language from the roster; else Chinese for someone whose platform is WeCom
+        (a WeCom user ID, and no Slack one where Slack is set up); else KPIBOT_LOCALE."""
+        if getattr(agent, "locale", None):
+            return agent.locale
+        on_slack = self.settings.slack.is_set_up and getattr(agent, "slack_user_id", None)
+        if self.settings.wecom.is_set_up and getattr(agent, "wecom_user_id", None) and not on_slack:
+            return "zh-CN"
+        return self.settings.locale
 
 
 def open_center(settings: Settings) -> Center:

@@ -39,6 +39,9 @@ class ConsolePlatform:
     channel: str | None = None
     channel_setting = ""
 
+    def knows(self, agent) -> bool:
+        return False  # it reaches everyone, but is nobody's own platform
+
     def reaches(self, agent) -> bool:
         return True
 

@@ -21,6 +21,8 @@ from bot.doors.slack.app import (
 )
 from bot.doors.slack.door import SlackDoor
 from bot.doors.web import Wsgi, web_app
+from bot.doors.wecom.app import Wecom, open_wecom
+from bot.doors.wecom.door import WecomDoor
 from bot.doors.worker import Worker
 from bot.outbox.platforms import Platforms
 from bot.store.db import check_exists, ensure_schema, make_engine
@@ -37,11 +39,14 @@ def open_world(settings: Settings, *, new: bool = False) -> tuple[Center, Engine
     return center, engine
 
 
-def chat_platforms(settings: Settings, engine: Engine, slack: Slack | None = None) -> Platforms:
-    """The chat platforms set up, in order of preference."""
+def chat_platforms(settings: Settings, engine: Engine, slack: Slack | None = None,
+                   wecom: Wecom | None = None) -> Platforms:
+    """The chat platforms set up, in order of preference: Slack, then WeCom."""
     found = []
     if settings.slack.is_set_up:
         found.append((slack or open_slack(settings.slack, engine)).platform)
+    if settings.wecom.is_set_up:
+        found.append((wecom or open_wecom(settings.wecom, engine)).platform)
     return Platforms(found)
 
 
@@ -54,19 +59,39 @@ def round_platforms(settings: Settings, engine: Engine) -> Platforms:
 
 
 def build_bot(settings: Settings, host: str = "0.0.0.0", port: int | None = None) -> Bot:
-    """Everything `kpibot serve` runs, wired together but not started."""
-    settings.slack.check_serving()
+    """Everything `kpibot serve` runs, wired together but not started: a door for each platform
+    set up (Slack, WeCom), at least one."""
+    _check_doors(settings)
     center, engine = open_world(settings)
-    slack = open_slack(settings.slack, engine)
-    app = bolt_app(slack)
-    worker, platforms = Worker(), chat_platforms(settings, engine, slack)
-    door = SlackDoor(center=center, engine=engine, slack=slack, platforms=platforms, worker=worker)
-    door.register(app)
-    routes = {} if is_socket_mode(slack) else {"/slack/events": events_route(app)}
+    slack = open_slack(settings.slack, engine) if settings.slack.is_set_up else None
+    wecom = open_wecom(settings.wecom, engine) if settings.wecom.is_set_up else None
+    worker, platforms = Worker(), chat_platforms(settings, engine, slack, wecom)
+    doors, routes, connections = {}, {}, []
+    if slack is not None:
+        app = bolt_app(slack)
+        doors["slack"] = SlackDoor(center=center, engine=engine, slack=slack, platforms=platforms, worker=worker)
+        doors["slack"].register(app)
+        if is_socket_mode(slack):
+            connections.append(SocketMode(app, slack))
+        else:
+            routes["/slack/events"] = events_route(app)
+    if wecom is not None:
+        doors["wecom"] = WecomDoor(center=center, engine=engine, envelope=wecom.envelope(), platform=wecom.platform,
+                                   platforms=platforms, worker=worker)
+        routes["/wecom/callback"] = doors["wecom"].route
     server = _server(web_app(engine=engine, metrics=Metrics(), doors=routes), host,
                      settings.port if port is None else port, worker, engine)
-    connections = [SocketMode(app, slack)] if is_socket_mode(slack) else []
-    return Bot(center, engine, platforms, worker, server, {"slack": door}, connections)
+    return Bot(center, engine, platforms, worker, server, doors, connections)
+
+
+def _check_doors(settings: Settings) -> None:
+    """Each platform set up can be served; with none set up, Slack's missing token is named."""
+    if not settings.wecom.is_set_up:
+        settings.slack.check_serving()
+    if settings.slack.is_set_up:
+        settings.slack.check_serving()
+    if settings.wecom.is_set_up:
+        settings.wecom.check_serving()
 
 
 def _server(app: Wsgi, host: str, port: int, worker: Worker, engine: Engine) -> BaseWSGIServer:

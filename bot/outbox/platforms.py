@@ -49,8 +49,11 @@ class Platform(Protocol):
     channel: str | None  # where public posts go, as a recipient; None when not set up
     channel_setting: str  # the setting that names the channel, for the operator
 
+    def knows(self, agent: Agent) -> bool:
+        """True when the roster gives the person an identity here (a user ID of this platform)."""
+
     def reaches(self, agent: Agent) -> bool:
-        """True when the person has (or may be found to have) an identity here."""
+        """True when the person has, or may be found to have (by email, say), an identity here."""
 
     def link(self, engine: Engine) -> None:
         """Match roster rows to the platform's users before a round (quietly, as far as it can)."""
@@ -66,8 +69,8 @@ class Platform(Protocol):
 
 
 class Platforms:
-    """The platforms set up, in order of preference: a person is reached on the first that
-    reaches them."""
+    """The platforms set up, in order of preference. A person's platform is the first whose user ID
+    the roster gives them; without one, the first that may find them (Slack, by email)."""
 
     def __init__(self, platforms: Iterable[Platform]):
         self.all = tuple(platforms)
@@ -85,7 +88,8 @@ class Platforms:
 
     def for_person(self, agent: Agent) -> Platform | None:
         """The platform a person's messages go out on, or None when none reaches them."""
-        return next((p for p in self.all if p.reaches(agent)), None)
+        return next((p for p in self.all if p.knows(agent)), None) or \
+            next((p for p in self.all if p.reaches(agent)), None)
 
     def channels(self) -> list[Channel]:
         """Every public channel set up, one per platform at most."""

@@ -20,6 +20,9 @@ class RecordingPlatform:
     reach: set[str] | None = None
     sent: list[tuple[str, str, str]] = field(default_factory=list)
 
+    def knows(self, agent) -> bool:
+        return self.reach is not None and agent.employee_id in self.reach
+
     def reaches(self, agent) -> bool:
         return self.reach is None or agent.employee_id in self.reach
 

@@ -43,6 +43,9 @@ class SlackPlatform:
         self.client, self.directory, self.engine = client, directory, engine
         self.channel = f"#{channel}" if channel else None
 
+    def knows(self, agent: Agent) -> bool:
+        return agent.slack_user_id is not None
+
     def reaches(self, agent: Agent) -> bool:
         """A Slack user, or an email to look one up by when the message is sent."""
         return bool(agent.slack_user_id or agent.email)

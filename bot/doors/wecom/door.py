@@ -1,0 +1,156 @@
+"""The WeCom door: `GET|POST /wecom/callback`.
+
+GET is WeCom's check of the URL: the decrypted `echostr`, plain, at once. POST is a message or
+a card's button click: checked (signature, freshness, corp ID), taken in once by its MsgId
+(WeCom waits 5 s for an answer and then sends it again, three times), answered at once with an
+empty 200, and worked after: the person is found, the one answer of bot/usecases is asked, its
+reply goes back as an app message (a card with an Undo button for a recorded entry), and its
+DMs go to the outbox. Anything that is not WeCom's is refused and changes nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+from urllib.parse import parse_qs
+
+from sqlalchemy import delete
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from bot.config.center import Center
+from bot.doors.wecom import directory
+from bot.doors.wecom.callback import CallbackError, Incoming, encrypted_of, incoming, typed
+from bot.doors.wecom.envelope import Envelope, EnvelopeError
+from bot.doors.wecom.platform import WecomPlatform
+from bot.doors.worker import Worker
+from bot.outbox import deliveries
+from bot.outbox.platforms import Note, Platforms, write
+from bot.store.models import SeenMessage, utcnow
+from bot.usecases.answer import Answer, Request, answer
+from messages.render import text
+
+log = logging.getLogger("kpibot.wecom")
+CHINESE = "zh-CN"  # what WeCom users read unless the roster says otherwise
+SEEN_FOR = timedelta(days=2)  # WeCom's retries come within seconds; two days is plenty
+REFUSED = {"signature": "403 Forbidden", "stale": "403 Forbidden", "corp_id": "403 Forbidden",
+           "garbage": "400 Bad Request"}
+
+
+class WecomDoor:
+    def __init__(self, *, center: Center, engine: Engine, envelope: Envelope, platform: WecomPlatform,
+                 platforms: Platforms, worker: Worker, clock: Callable[[], float] = time.time):
+        self.center, self.engine, self.envelope, self.platform = center, engine, envelope, platform
+        self.platforms, self.worker, self.clock = platforms, worker, clock
+
+    # --- the route: check, take in once, answer at once ---------------------------------------
+
+    def route(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+        method = environ.get("REQUEST_METHOD", "GET")
+        try:
+            if method == "GET":
+                return _plain(start_response, "200 OK", self._open(query, query.get("echostr", "")))
+            if method == "POST":
+                message = incoming(self._open(query, encrypted_of(_body(environ))))
+                if self._first_time(message):
+                    self.worker.submit(self._take, message)
+                return _plain(start_response, "200 OK", "")
+            return _plain(start_response, "405 Method Not Allowed", "GET or POST\n")
+        except EnvelopeError as err:
+            log.warning("refused a WeCom callback: %s", err.reason)
+            return _plain(start_response, REFUSED[err.reason], f"refused: {err.reason}\n")
+        except CallbackError as err:
+            log.warning("refused a WeCom callback: %s", err)
+            return _plain(start_response, "400 Bad Request", "refused: not a WeCom callback\n")
+
+    def _open(self, query: dict[str, str], encrypted: str) -> str:
+        return self.envelope.open(signature=query.get("msg_signature", ""), timestamp=query.get("timestamp", ""),
+                                  nonce=query.get("nonce", ""), encrypted=encrypted, now=self.clock())
+
+    def _first_time(self, message: Incoming) -> bool:
+        """Record the message as taken in; False when it was before (WeCom retried it). Kept in
+        the database, so that every kpibot process sees it."""
+        with Session(self.engine) as session:
+            session.add(SeenMessage(platform=self.platform.name, message_id=message.key[:200]))
+            try:
+                session.commit()
+            except IntegrityError:
+                return False
+            session.exec(delete(SeenMessage).where(SeenMessage.seen_at < utcnow() - SEEN_FOR))
+            session.commit()
+        return True
+
+    # --- the work after -----------------------------------------------------------------------
+
+    def _take(self, message: Incoming) -> None:
+        if message.kind == "text":
+            self._answer(message, *typed(message.content))
+        elif message.kind == "click" and message.event_key.startswith("undo:"):
+            self._answer(message, "undo", message.event_key.removeprefix("undo:"))
+
+    def _answer(self, message: Incoming, command: str, words: str) -> None:
+        """Find the person, ask the answer, reply, send its DMs; never a stack trace to the person."""
+        locale = CHINESE
+        with Session(self.engine) as session:
+            try:
+                person = directory.find(session, message.user)
+                given = answer(session=session, center=self.center,
+                               request=Request(command, words, person, message.user, self.platform.name),
+                               find=directory.finder(session), today=self.center.today())
+                if person is None:
+                    given = dataclasses.replace(given, locale=CHINESE)
+                locale = given.locale
+                self._reply(message, given)
+                self._send(session, message.user, given)
+            except Exception:
+                log.exception("answering %s on WeCom failed", command)
+                self._reply_line(message.user, "chat.oops", locale)
+
+    def _reply(self, message: Incoming, given: Answer) -> None:
+        if message.kind == "click" and given.problem is None:
+            self.platform.update_card(message.user, message.response_code, text(given.locale, "wecom.undone_button"))
+        shown = self._message(given)
+        if given.undo is not None:
+            self.platform.card(message.user, shown, button=text(given.locale, "points.undo_button"),
+                               key=f"undo:{given.undo}", title=text(given.locale, "wecom.card_title"))
+        else:
+            self.platform.reply(message.user, shown)
+
+    def _message(self, given: Answer):
+        return self.platform.render(Note("", None, given.template, given.context, given.locale))
+
+    def _send(self, session: Session, user: str, given: Answer) -> None:
+        """The answer's DMs, sent once; whoever asked is told of one that can never arrive."""
+        keys = write(session=session, platforms=self.platforms, notes=given.dms, fallback=self.platform)
+        failed = set(deliveries.deliver(self.engine, self.platforms, keys).failed)
+        for note in (n for n in given.dms if n.key in failed):
+            platform = self.platforms.for_person(note.to)
+            if platform is None:
+                self._reply_line(user, "wecom.not_told_unknown", given.locale, name=note.to.name)
+            else:
+                self._reply_line(user, "wecom.not_told", given.locale, name=note.to.name,
+                                 platform=text(given.locale, f"platform.{platform.name}"))
+
+    def _reply_line(self, user: str, key: str, locale: str, **fields) -> None:
+        self.platform.reply(user, self._message(Answer("chat_line", {"key": key, "fields": fields}, locale)))
+
+
+def _body(environ: dict) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise CallbackError("bad Content-Length") from None
+    if length > 64 * 1024:
+        raise CallbackError("too long")
+    return environ["wsgi.input"].read(length) if length > 0 else b""
+
+
+def _plain(start_response: Callable, status: str, body: str) -> list[bytes]:
+    data = body.encode("utf-8")
+    start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(data)))])
+    return [data]
