@@ -7,8 +7,7 @@ What it enforces, as WeCom documents it (developer.work.weixin.qq.com):
   ends it early (40014 on use, as WeCom may), `expire()` ends its life (42001).
 - message/send: the app's agentid (40056), at most 1,000 users in touser "a|b|c" (40032); users
   it does not know come back in `invaliduser` (lowercased) while the others are sent, and when
-  none is known the call fails (81013); text and markdown content at most 2,048 bytes (40058);
-  `enable_duplicate_check`: the same request again within the interval is not received twice.
+  none is known the call fails (81013); text and markdown content at most 2,048 bytes (40058).
   Each member takes at most 30 messages a minute and 1,000 an hour from the app: the rest are
   accepted and dropped, never delivered (WeCom says no more than that), kept in `dropped`.
 - message/update_template_card: a response_code it gave, once, within 72 hours.
@@ -72,7 +71,6 @@ class WecomStandIn:
         self._numbers = itertools.count(1)
         self._member_times: dict[str, deque[float]] = defaultdict(deque)
         self._robot_times: deque[float] = deque()
-        self._seen_requests: dict[tuple[str, str], float] = {}
         self._response_codes: dict[str, float] = {}  # unused response_code -> when it was given
         self._scripts: dict[str, deque[Scripted]] = defaultdict(deque)
         self._holds: dict[str, threading.Event] = {}
@@ -143,7 +141,8 @@ class WecomStandIn:
 
     def script(self, path: str, status: int = 200, body: dict | None = None, *, after: bool = False) -> None:
         """The next call of `path` gets this answer (an HTTP status, or a body such as
-        {"errcode": 45009, "errmsg": …}) instead of the usual one; `after`: it is carried out first."""
+        {"errcode": 45009, "errmsg": …}) instead of the usual one; `after`: it is carried out first.
+        Scripted with neither, a call goes through as usual (to script the one after it)."""
         self._scripts[path].append(Scripted(status, body, after))
 
     def hold(self, path: str) -> threading.Event:
@@ -166,15 +165,16 @@ class WecomStandIn:
             self.calls.append(call)
         if path in self._holds:
             self._holds[path].wait(timeout=30)
-        scripted = self._scripts[path].popleft() if self._scripts[path] else None
-        if scripted is None or scripted.after:
+        scripted = self._scripts[path].popleft() if self._scripts[path] else Scripted()
+        replaced = scripted.body is not None or scripted.status != 200
+        if scripted.after or not replaced:
             with self._lock:
                 body = self._usual(call)
             if body.get("errcode"):
                 self.refused.append((path, body["errcode"]))
-        if scripted is not None:
+        if replaced:
             body = scripted.body or {}
-        _answer(request, scripted.status if scripted else 200, body)
+        _answer(request, scripted.status, body)
 
     def _usual(self, call: Call) -> dict[str, Any]:
         routes = {"gettoken": self._gettoken, "message/send": self._send,
@@ -242,13 +242,8 @@ class WecomStandIn:
         return None
 
     def _deliver(self, user: str, body: dict[str, Any]) -> None:
-        """Received once: not again within the duplicate check's interval, nor past the
-        member's 30 a minute and 1,000 an hour (then dropped, as WeCom drops it)."""
-        if body.get("enable_duplicate_check"):
-            request = (user, json.dumps({k: v for k, v in body.items() if k != "touser"}, sort_keys=True))
-            if self.now - self._seen_requests.get(request, -1e12) < int(body.get("duplicate_check_interval", 1800)):
-                return
-            self._seen_requests[request] = self.now
+        """Received, unless past the member's 30 a minute or 1,000 an hour: then dropped, as
+        WeCom drops it."""
         times = self._member_times[user]
         while times and times[0] <= self.now - 3600:
             times.popleft()
