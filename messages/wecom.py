@@ -72,3 +72,16 @@ def _cut_first(lines: list[str], locale: str, most: int) -> str:
 def cut_bytes(value: str, most: int) -> str:
     """The longest start of `value` that fits in `most` bytes, ending at a whole character."""
     return value.encode("utf-8")[:max(0, most)].decode("utf-8", errors="ignore")
+
+
+MOST_CARD_TEXT = 160  # characters of a template card's sub-title that WeCom shows
+
+
+def button_card(*, title: str, words: str, button: str, key: str, task_id: str) -> dict:
+    """A template card (button_interaction): a title, the words, and one button whose click
+    comes back with `key`."""
+    shown = words.strip("\n")
+    if len(shown) > MOST_CARD_TEXT:
+        shown = shown[:MOST_CARD_TEXT - 1] + CUT
+    return {"card_type": "button_interaction", "main_title": {"title": title}, "sub_title_text": shown,
+            "task_id": task_id, "button_list": [{"text": button, "style": 1, "key": key}]}

@@ -19,7 +19,7 @@ from bot.doors.wecom.api import WecomApi
 from bot.doors.wecom.platform import ROBOT, WecomPlatform
 from bot.doors.wecom.robot import Robot
 from bot.outbox import deliveries
-from bot.outbox.deliveries import FAILED, IN_DOUBT, PENDING, SENDING, SENT, Attachment, Message, SendFailed, Undeliverable
+from bot.outbox.deliveries import FAILED, IN_DOUBT, PENDING, SENDING, SENT, Attachment, Message, Undeliverable
 from bot.outbox.platforms import Channel, Note, Platforms, write
 from bot.store.models import Agent, Delivery, utcnow
 from factories import add_agent

@@ -57,7 +57,7 @@ def test_a_body_that_is_not_an_envelope_is_refused(body):
     ("／ｍｙｓｔａｔｓ", ("mystats", "")),  # full-width, as a Chinese input method types it
     ("扣分 @zhangsan 2 接电话", ("deduct", "@zhangsan 2 接电话")),
     ("扣分：A001 迟到", ("deduct", "A001 迟到")),
-    ("加分\u3000A001\u3000call", ("award", "A001\u3000call")),
+    ("加分\u3000A001\u3000call", ("award", "A001 call")),  # the ideographic space is a space
     ("排行榜", ("leaderboard", "")),
     ("班组数据 昨天", ("teamstats", "昨天")),
     ("撤销 7", ("undo", "7")),

@@ -150,6 +150,13 @@ class WecomStandIn:
         self._holds[path] = threading.Event()
         return self._holds[path]
 
+    def click_code(self) -> str:
+        """The ResponseCode WeCom puts in the event of a card's button pressed: good for one update."""
+        with self._lock:
+            code = f"rc{next(self._numbers)}"
+            self._response_codes[code] = self.now
+        return code
+
     def of(self, path: str) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.path == path]

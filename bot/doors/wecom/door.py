@@ -24,7 +24,13 @@ from sqlmodel import Session
 
 from bot.config.center import Center
 from bot.doors.wecom import directory
-from bot.doors.wecom.callback import CallbackError, Incoming, encrypted_of, incoming, typed
+from bot.doors.wecom.callback import (
+    CallbackError,
+    Incoming,
+    encrypted_of,
+    incoming,
+    typed,
+)
 from bot.doors.wecom.envelope import Envelope, EnvelopeError
 from bot.doors.wecom.platform import WecomPlatform
 from bot.doors.worker import Worker
@@ -43,7 +49,7 @@ REFUSED = {"signature": "403 Forbidden", "stale": "403 Forbidden", "corp_id": "4
 
 class WecomDoor:
     def __init__(self, *, center: Center, engine: Engine, envelope: Envelope, platform: WecomPlatform,
-                 platforms: Platforms, worker: Worker, clock: Callable[[], float] = time.time):
+                 platforms: Platforms, worker: Worker, clock: Callable[[], float] = lambda: time.time()):
         self.center, self.engine, self.envelope, self.platform = center, engine, envelope, platform
         self.platforms, self.worker, self.clock = platforms, worker, clock
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -52,6 +53,9 @@ class WecomPlatform:
         self.channel = ROBOT if robot is not None else None
         self.members = Limiter(PER_MEMBER, clock)
         self._progress: dict[str, int] = {}  # delivery key -> its robot posts made, when cut short
+
+    def knows(self, agent: Agent) -> bool:
+        return bool(agent.wecom_user_id)
 
     def reaches(self, agent: Agent) -> bool:
         """A person with a WeCom user ID on the roster."""
@@ -93,6 +97,24 @@ class WecomPlatform:
             refused += [r for r, user in batch if user.lower() in unknown]
         return refused
 
+    # --- answers to whoever wrote to kpibot (by WeCom user ID; not deliveries of the outbox) ---
+
+    def reply(self, user: str, message: Message) -> None:
+        self._send([user], message)
+
+    def card(self, user: str, message: Message, *, title: str, button: str, key: str) -> None:
+        """The message as a card with one button (an Undo): its click comes back with `key`."""
+        task = f"{key.replace(':', '-')}-{uuid.uuid4().hex[:12]}"  # unique per card, as WeCom asks
+        self._send([user], message, {"msgtype": "template_card", "template_card": wecom.button_card(
+            title=title, words=message.text, button=button, key=key, task_id=task)})
+
+    def update_card(self, user: str, response_code: str, replace_name: str) -> None:
+        """The clicked card's button greyed out under `replace_name` (e.g. Undone)."""
+        try:
+            self.api.update_card(response_code, {"userids": [user], "button": {"replace_name": replace_name}})
+        except (WecomError, WecomTransportError, SettingsError) as err:
+            raise failure(err) from None
+
     def was_sent(self, delivery: Delivery) -> bool:
         """WeCom cannot be asked whether a message arrived, so kpibot's rule decides: a delivery
         whose send was cut short (it timed out, or its process ended while sending) counts as
@@ -102,14 +124,15 @@ class WecomPlatform:
         self._progress.pop(delivery.key, None)
         return True
 
-    def _send(self, users: list[str], message: Message) -> list[str]:
-        """message/send within each member's rate; returns the users WeCom does not know."""
+    def _send(self, users: list[str], message: Message, body: dict[str, Any] | None = None) -> list[str]:
+        """message/send (of `message`, or of `body` when given) within each member's rate;
+        returns the users WeCom does not know."""
         wait = self.members.take(u.lower() for u in users)  # WeCom's userids have no case
         if wait:
             raise SendFailed(f"{len(users)} member(s) had {PER_MEMBER[0][0]} messages this minute "
                              f"or {PER_MEMBER[1][0]} this hour", retry_after=wait)
         try:
-            return self.api.send(users, self._app_message(message))
+            return self.api.send(users, body or self._app_message(message))
         except (WecomError, WecomTransportError, SettingsError) as err:
             raise failure(err) from None
 
