@@ -154,24 +154,69 @@ def attempt(engine: Engine, platforms: Platforms, key: str) -> Attempt:
         return Attempt(key, SKIPPED)
     try:
         platforms.of(delivery.platform).send(key, delivery.recipient, Message.from_json(delivery.payload))
-    except SendFailed as failed:
-        if failed.unsure:  # left "sending": settle_in_doubt asks the platform once the lease is over
-            _note_unsure(engine, key, failed.reason)
-            return Attempt(key, IN_DOUBT, error=failed.reason)
-        given_up = failed.retry_after is None and delivery.attempts >= MAX_ATTEMPTS  # a 429 is no failure
-        status = FAILED if given_up else PENDING
-        _finish(engine, key, status, failed.reason)
-        return Attempt(key, status, failed.retry_after, failed.reason)
-    except Undeliverable as never:
-        _finish(engine, key, FAILED, str(never))
-        return Attempt(key, FAILED, error=str(never))
-    except Exception as bug:  # not the platform's answer: log it, and try again up to MAX_ATTEMPTS
-        log.exception("sending %s failed unexpectedly", key)
-        status = FAILED if delivery.attempts >= MAX_ATTEMPTS else PENDING
-        _finish(engine, key, status, f"{type(bug).__name__}: {bug}")
-        return Attempt(key, status, error=type(bug).__name__)
+    except Exception as err:
+        return _not_sent(engine, delivery, err)
     _finish(engine, key, SENT)
     return Attempt(key, SENT)
+
+
+def attempt_together(engine: Engine, platforms: Platforms, keys: list[str]) -> list[Attempt]:
+    """Claim `keys`, deliveries of one message to several people on a platform that sends one
+    message to many in a call (`send_many`), and send it once to all those claimed."""
+    claimed = [d for d in (_claim(engine, key, platforms.names) for key in keys) if d is not None]
+    attempts = [Attempt(key, SKIPPED) for key in keys if key not in {d.key for d in claimed}]
+    if not claimed:
+        return attempts
+    platform, message = platforms.of(claimed[0].platform), Message.from_json(claimed[0].payload)
+    try:
+        refused = set(platform.send_many([d.recipient for d in claimed], message))
+    except Exception as err:
+        return attempts + [_not_sent(engine, d, err) for d in claimed]
+    for delivery in claimed:
+        if delivery.recipient in refused:
+            attempts.append(_not_sent(engine, delivery, Undeliverable(f"{platform.name} cannot reach "
+                                                                      f"{delivery.recipient}")))
+        else:
+            _finish(engine, delivery.key, SENT)
+            attempts.append(Attempt(delivery.key, SENT))
+    return attempts
+
+
+def _not_sent(engine: Engine, delivery: Delivery, err: Exception) -> Attempt:
+    """A claimed delivery whose send raised `err`: in doubt, pending again, or failed."""
+    key = delivery.key
+    if isinstance(err, SendFailed):
+        if err.unsure:  # left "sending": settle_in_doubt asks the platform once the lease is over
+            _note_unsure(engine, key, err.reason)
+            return Attempt(key, IN_DOUBT, error=err.reason)
+        given_up = err.retry_after is None and delivery.attempts >= MAX_ATTEMPTS  # a 429 is no failure
+        status = FAILED if given_up else PENDING
+        _finish(engine, key, status, err.reason)
+        return Attempt(key, status, err.retry_after, err.reason)
+    if isinstance(err, Undeliverable):
+        _finish(engine, key, FAILED, str(err))
+        return Attempt(key, FAILED, error=str(err))
+    # not the platform's answer: log it, and try again up to MAX_ATTEMPTS
+    log.error("sending %s failed unexpectedly", key, exc_info=err)
+    status = FAILED if delivery.attempts >= MAX_ATTEMPTS else PENDING
+    _finish(engine, key, status, f"{type(err).__name__}: {err}")
+    return Attempt(key, status, error=type(err).__name__)
+
+
+def together(engine: Engine, platforms: Platforms, keys: list[str]) -> list[list[str]]:
+    """`keys` in groups to send in one call each: the deliveries of one message to several people
+    on a platform that can send to many at once; every other key alone. In the keys' order."""
+    with Session(engine) as session:
+        rows = {}
+        for start in range(0, len(keys), 500):
+            rows.update((d.key, (d.platform, d.recipient, d.payload)) for d in session.exec(
+                select(Delivery).where(Delivery.key.in_(keys[start:start + 500]))).all())
+    groups: dict[tuple[str, str], list[str]] = {}
+    for key in keys:
+        platform, recipient, payload = rows.get(key, ("", "", ""))
+        many = hasattr(platforms.of(platform), "send_many") and not recipient.startswith("#")
+        groups.setdefault((platform, payload) if many else ("", key), []).append(key)
+    return list(groups.values())
 
 
 def deliver(engine: Engine, platforms: Platforms, keys: list[str]) -> Outcome:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 
-from bot.outbox.deliveries import PENDING, SENT, Outcome, attempt
+from bot.outbox.deliveries import PENDING, SENT, Outcome, attempt, attempt_together, together
 from bot.outbox.platforms import Platforms
 
 
@@ -51,9 +51,10 @@ class Pace:
 
 def fan_out(engine: Engine, platforms: Platforms, keys: list[str], *, threads: int = 8, pace: Pace | None = None,
             tries: int = 3, backoff: float = 0.5, heartbeat: Callable[[], None] | None = None) -> Outcome:
-    """Deliver `keys` with `threads` senders; returns what was sent, left pending and failed."""
+    """Deliver `keys` with `threads` senders; returns what was sent, left pending and failed. One
+    message to several people goes in one call where their platform can send it so."""
     pace = pace or Pace()
-    queue = _Queue([(0.0, n, key, tries) for n, key in enumerate(keys)])
+    queue = _Queue([(0.0, n, tuple(group), tries) for n, group in enumerate(together(engine, platforms, keys))])
     outcome, lock = Outcome(), threading.Lock()
 
     def work() -> None:
@@ -64,19 +65,21 @@ def fan_out(engine: Engine, platforms: Platforms, keys: list[str], *, threads: i
                 queue.done()
 
     def _send(item: tuple) -> None:
-        _, order, key, left = item
+        _, order, group, left = item
         pace.wait()
-        result = attempt(engine, platforms, key)
-        if result.status == PENDING and result.retry_after is not None:
-            pace.limited(result.retry_after)
-            queue.put((0.0, order, key, left))  # rate limits cost no try
-        elif result.status == PENDING and left > 1:
-            queue.put((time.monotonic() + backoff * 2 ** (tries - left), order, key, left - 1))
-        else:
-            if result.status == SENT:
-                pace.accepted()
-            with lock:
-                outcome.add(result)
+        results = attempt_together(engine, platforms, list(group)) if len(group) > 1 else \
+            [attempt(engine, platforms, group[0])]
+        for result in results:
+            if result.status == PENDING and result.retry_after is not None:
+                pace.limited(result.retry_after)
+                queue.put((0.0, order, (result.key,), left))  # rate limits cost no try
+            elif result.status == PENDING and left > 1:
+                queue.put((time.monotonic() + backoff * 2 ** (tries - left), order, (result.key,), left - 1))
+            else:
+                if result.status == SENT:
+                    pace.accepted()
+                with lock:
+                    outcome.add(result)
         if heartbeat is not None:
             heartbeat()
 

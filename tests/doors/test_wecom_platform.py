@@ -12,21 +12,31 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from factories import add_agent
 from sqlalchemy import update
 from sqlmodel import Session, select
+from wecom_fixtures import Clock, app_settings, long_board, png, standin  # noqa: F401
+from wecom_standin import WecomStandIn
 
 from bot.doors.wecom.api import WecomApi
 from bot.doors.wecom.platform import ROBOT, WecomPlatform
 from bot.doors.wecom.robot import Robot
 from bot.outbox import deliveries
-from bot.outbox.deliveries import FAILED, IN_DOUBT, PENDING, SENDING, SENT, Attachment, Message, Undeliverable
+from bot.outbox.deliveries import (
+    FAILED,
+    IN_DOUBT,
+    PENDING,
+    SENDING,
+    SENT,
+    Attachment,
+    Message,
+    Undeliverable,
+)
+from bot.outbox.fanout import fan_out
 from bot.outbox.platforms import Channel, Note, Platforms, write
 from bot.store.models import Agent, Delivery, utcnow
-from factories import add_agent
 from messages.render import render
 from messages.wecom import markdown, size
-from wecom_fixtures import Clock, app_settings, long_board, png, standin  # noqa: F401
-from wecom_standin import WecomStandIn
 
 OOPS = {"en": "Something went wrong on our side and it has been logged. Please try again.",
         "zh-CN": "我们这边出了问题，已记录在案。请再试一次。"}
@@ -257,3 +267,18 @@ def _until(condition, timeout: float = 5) -> None:
     while not condition():
         assert time.monotonic() < deadline
         time.sleep(0.01)
+
+
+def test_a_round_sends_one_message_to_several_people_in_one_call(world):
+    """The fan-out groups deliveries of the same message on WeCom: one call for Wang Fang, Li Na
+    and Zhao Lei (whom WeCom does not know: failed), another for the one message that differs."""
+    same = [world.note(f"k:{who}", who, locale="zh-CN") for who in ("A001", "A002", "A003")]
+    other = world.note("k:other", "A002", locale="en")
+    with Session(world.engine) as session:
+        keys = write(session=session, platforms=world.platforms, notes=[*same, other])
+    outcome = fan_out(world.engine, world.platforms, keys)
+    assert (sorted(outcome.sent), outcome.failed) == (["k:A001", "k:A002", "k:other"], ["k:A003"])
+    assert sorted(call.body["touser"] for call in world.standin.of("message/send")) == ["WangFang|lina|ghost", "lina"]
+    assert world.delivery("k:A003").last_error == "wecom cannot reach A003"
+    assert contents(world, "lina") == [f"**{OOPS['zh-CN']}**", f"**{OOPS['en']}**"] or \
+        contents(world, "lina") == [f"**{OOPS['en']}**", f"**{OOPS['zh-CN']}**"]
