@@ -161,3 +161,13 @@ def test_other_events_get_no_answer(wecom):  # noqa: F811
            "<CreateTime>1</CreateTime><MsgType>event</MsgType><Event>enter_agent</Event></xml>")
     assert wecom.callbacks.post(xml) == (200, "")
     assert wecom.bot.worker.wait_idle(10) and wecom.standin.of("message/send") == []
+
+
+@NOV_4
+def test_when_wecom_refuses_the_answer_the_entry_and_the_agents_dm_are_kept(wecom):  # noqa: F811
+    """The lead's card is refused (no trusted IP yet): the entry stands, Wang Fang is still told."""
+    wecom.standin.script("message/send", 200, {"errcode": 60020, "errmsg": "not allow to access from your ip"})
+    wecom.says("xuchen", "扣分 A001 迟到")
+    assert ledger(wecom)[-1][2:] == (-2, "late", None)
+    assert wecom.told("xuchen") == []
+    assert contents(wecom.told("wangfang")) == ["**Xu Chen扣了你 2 分：迟到。你的本月得分：97。**"]

@@ -35,6 +35,7 @@ from bot.doors.wecom.envelope import Envelope, EnvelopeError
 from bot.doors.wecom.platform import WecomPlatform
 from bot.doors.worker import Worker
 from bot.outbox import deliveries
+from bot.outbox.deliveries import SendFailed, Undeliverable
 from bot.outbox.platforms import Note, Platforms, write
 from bot.store.models import SeenMessage, utcnow
 from bot.usecases.answer import Answer, Request, answer
@@ -111,13 +112,22 @@ class WecomDoor:
                 if person is None:
                     given = dataclasses.replace(given, locale=CHINESE)
                 locale = given.locale
-                self._reply(message, given)
-                self._send(session, message.user, given)
+                keys = write(session=session, platforms=self.platforms, notes=given.dms, fallback=self.platform)
+                self._reply(message, given)  # the DMs are written down first: kept whatever happens here
+                self._send(message.user, given, keys)
             except Exception:
                 log.exception("answering %s on WeCom failed", command)
                 self._reply_line(message.user, "chat.oops", locale)
 
     def _reply(self, message: Incoming, given: Answer) -> None:
+        """The answer to whoever wrote: a card with Undo for a recorded entry, else a message. An
+        answer WeCom refuses is logged: the person sees nothing, and may ask again."""
+        try:
+            self._answer_on_wecom(message, given)
+        except (SendFailed, Undeliverable) as err:
+            log.warning("the answer to %s on WeCom could not be sent: %s", message.user, err)
+
+    def _answer_on_wecom(self, message: Incoming, given: Answer) -> None:
         if message.kind == "click" and given.problem is None:
             self.platform.update_card(message.user, message.response_code, text(given.locale, "wecom.undone_button"))
         shown = self._message(given)
@@ -130,9 +140,8 @@ class WecomDoor:
     def _message(self, given: Answer):
         return self.platform.render(Note("", None, given.template, given.context, given.locale))
 
-    def _send(self, session: Session, user: str, given: Answer) -> None:
+    def _send(self, user: str, given: Answer, keys: list[str]) -> None:
         """The answer's DMs, sent once; whoever asked is told of one that can never arrive."""
-        keys = write(session=session, platforms=self.platforms, notes=given.dms, fallback=self.platform)
         failed = set(deliveries.deliver(self.engine, self.platforms, keys).failed)
         for note in (n for n in given.dms if n.key in failed):
             platform = self.platforms.for_person(note.to)
@@ -143,7 +152,10 @@ class WecomDoor:
                                  platform=text(given.locale, f"platform.{platform.name}"))
 
     def _reply_line(self, user: str, key: str, locale: str, **fields) -> None:
-        self.platform.reply(user, self._message(Answer("chat_line", {"key": key, "fields": fields}, locale)))
+        try:
+            self.platform.reply(user, self._message(Answer("chat_line", {"key": key, "fields": fields}, locale)))
+        except (SendFailed, Undeliverable) as err:
+            log.warning("a line to %s on WeCom could not be sent: %s", user, err)
 
 
 def _body(environ: dict) -> bytes:
