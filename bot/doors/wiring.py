@@ -85,10 +85,12 @@ def build_bot(settings: Settings, host: str = "0.0.0.0", port: int | None = None
 
 
 def _check_doors(settings: Settings) -> None:
-    """Each platform set up can be served; with none set up, Slack's missing token is named."""
-    if not settings.wecom.is_set_up:
-        settings.slack.check_serving()
-    if settings.slack.is_set_up:
+    """Each platform set up can be served, and there is one at least (a Slack half set up is
+    Slack's to name)."""
+    slack_begun = settings.slack.signing_secret or settings.slack.app_token
+    if not settings.slack.is_set_up and not settings.wecom.is_set_up and not slack_begun:
+        raise SettingsError("settings.no_platform", variable="SLACK_BOT_TOKEN")
+    if settings.slack.is_set_up or (slack_begun and not settings.wecom.is_set_up):
         settings.slack.check_serving()
     if settings.wecom.is_set_up:
         settings.wecom.check_serving()

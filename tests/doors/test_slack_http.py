@@ -225,6 +225,7 @@ def test_an_unknown_path_answers_404(signed, path):
 # --- kpibot serve with missing or inconsistent settings ------------------------------------
 
 GOOD = {"SLACK_BOT_TOKEN": "xoxb-1-2-abc", "SLACK_SIGNING_SECRET": SECRET}
+WECOM_APP = {"WECOM_CORP_ID": "ww1234567890abcdef", "WECOM_AGENT_ID": "1000002", "WECOM_SECRET": "s3cret"}
 
 SETTINGS_CASES = [
     pytest.param({"SLACK_SIGNING_SECRET": SECRET},
@@ -253,6 +254,30 @@ SETTINGS_CASES = [
                  "https://slack.com/api/.",
                  "SLACK_API_URL 不是 http(s) 地址：“ftp://slack.example.com/api/”。不设置即使用 https://slack.com/api/。",
                  id="api-url-not-http"),
+    pytest.param({}, "No chat platform is set up, so there is nobody to send to: set SLACK_BOT_TOKEN to the Slack "
+                     "bot token (xoxb-…) from your Slack app's OAuth page (docs/slack.md), or set up WeCom with "
+                     "WECOM_CORP_ID, WECOM_AGENT_ID and WECOM_SECRET (docs/wecom.md).",
+                 "尚未接入任何聊天平台，消息无处可发：请把 SLACK_BOT_TOKEN 设为 Slack 应用 OAuth 页面上的机器人令牌"
+                 "（xoxb-…，见 docs/slack.md），或设置 WECOM_CORP_ID、WECOM_AGENT_ID 和 WECOM_SECRET 接入企业微信"
+                 "（见 docs/wecom.md）。",
+                 id="no-platform"),
+    pytest.param(WECOM_APP, "WECOM_TOKEN is not set: serving WeCom's callback needs WECOM_CORP_ID, WECOM_AGENT_ID, "
+                            "WECOM_SECRET, WECOM_TOKEN and WECOM_AES_KEY (docs/wecom.md).",
+                 "未设置 WECOM_TOKEN：接收企业微信回调需要 WECOM_CORP_ID、WECOM_AGENT_ID、WECOM_SECRET、WECOM_TOKEN 和 "
+                 "WECOM_AES_KEY（见 docs/wecom.md）。",
+                 id="wecom-without-callback"),
+    pytest.param({"WECOM_CORP_ID": "ww1", "WECOM_SECRET": "s"},
+                 "WECOM_AGENT_ID is not set: WeCom needs WECOM_CORP_ID, WECOM_AGENT_ID and WECOM_SECRET together "
+                 "(docs/wecom.md), or none of them (set now: WECOM_CORP_ID, WECOM_SECRET).",
+                 "未设置 WECOM_AGENT_ID：企业微信需要同时设置 WECOM_CORP_ID、WECOM_AGENT_ID 和 WECOM_SECRET（见 "
+                 "docs/wecom.md），或者一个都不设置（目前已设置：WECOM_CORP_ID, WECOM_SECRET）。",
+                 id="wecom-half-set"),
+    pytest.param({**WECOM_APP, "WECOM_TOKEN": "t", "WECOM_AES_KEY": "short"},
+                 "WECOM_AES_KEY must be the callback's EncodingAESKey, 43 letters and digits, not 5 characters: "
+                 "copy it from the app's API receive settings.",
+                 "WECOM_AES_KEY 必须是回调的 EncodingAESKey，由 43 个字母和数字组成，当前为 5 个字符：请在应用的“接收消息”"
+                 "设置中复制。",
+                 id="wecom-aes-key"),
 ]
 
 
