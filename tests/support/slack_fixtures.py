@@ -3,7 +3,6 @@ built on it (one bot a test)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from sqlmodel import Session
 from bot.config.settings import Settings, SlackSettings
 from bot.doors.serve import Bot
 from bot.doors.wiring import build_bot
+from loopback import run_in_background
 from slack_requests import SECRET, SlackRequests
 from slack_standin import SlackStandIn
 
@@ -45,19 +45,12 @@ def serving(database_url: str, standin: SlackStandIn | None = None, **slack: str
     settings = Settings(database_url=database_url, slack=SlackSettings(
         bot_token="xoxb-test-token", signing_secret=SECRET, api_url=standin.api_url, **slack))
     bot = build_bot(settings, host="127.0.0.1", port=0)
-    threading.Thread(target=_run, args=(bot,), daemon=True).start()
+    run_in_background(bot)
     try:
         yield Running(bot, standin, SlackRequests(f"http://127.0.0.1:{bot.port}/slack/events", standin))
     finally:
         bot.close()
         standin.close()
-
-
-def _run(bot: Bot) -> None:
-    try:
-        bot.run()
-    except OSError:  # bot.close() closes the listening socket under the serving loop: that ends it
-        pass
 
 
 @pytest.fixture

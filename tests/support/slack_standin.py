@@ -4,7 +4,6 @@ and can be told to fail, rate-limit or hold a method. It also receives response_
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from collections import defaultdict, deque
@@ -12,6 +11,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
+
+from loopback import stop_at_once
 
 
 @dataclass
@@ -75,19 +76,8 @@ class SlackStandIn:
             self.uploaded.clear()
 
     def close(self) -> None:
-        """Stop at once: a connection wakes the serving loop, which then sees the stop, instead of
-        waiting out its half-second poll (hundreds of tests add up)."""
-        for event in self._holds.values():
-            event.set()
-        stopping = threading.Thread(target=self.server.shutdown)
-        stopping.start()
-        while stopping.is_alive():
-            try:
-                socket.create_connection(self.server.server_address, timeout=1).close()
-            except OSError:
-                pass
-            stopping.join(0.02)
-        self.server.server_close()
+        """Stop at once (see loopback.stop_at_once)."""
+        stop_at_once(self.server, self._holds.values())
 
     # --- scripting ------------------------------------------------------------------------
 

@@ -4,7 +4,6 @@ seals them (wecom_callbacks)."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import count
@@ -17,6 +16,7 @@ from bot.config.settings import Settings
 from bot.doors.serve import Bot
 from bot.doors.wiring import build_bot
 from factories import add_agent
+from loopback import run_in_background
 from wecom_callbacks import AES_KEY, TOKEN, WecomCallbacks
 from wecom_fixtures import app_settings
 from wecom_standin import CORP_ID, WecomStandIn
@@ -68,17 +68,10 @@ def wecom(database_url) -> Iterator[Running]:
         session.commit()
         add_agent(session, "L02", name="Sun Li", team="Team 2", role="lead", wecom_user_id="sunli")
         add_agent(session, "M01", name="Ma Jun", team="Office", role="manager", wecom_user_id="majun")
-    threading.Thread(target=_run, args=(bot,), daemon=True).start()
+    run_in_background(bot)
     callbacks = WecomCallbacks(f"http://127.0.0.1:{bot.port}", token=TOKEN, aes_key=AES_KEY, corp_id=CORP_ID)
     try:
         yield Running(bot, standin, callbacks, count(7000000000000000001))
     finally:
         bot.close()
         standin.close()
-
-
-def _run(bot: Bot) -> None:
-    try:
-        bot.run()
-    except OSError:
-        pass

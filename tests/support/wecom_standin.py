@@ -23,7 +23,6 @@ import base64
 import hashlib
 import itertools
 import json
-import socket
 import threading
 from collections import defaultdict, deque
 from collections.abc import Iterable
@@ -31,6 +30,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from loopback import stop_at_once
 
 CORP_ID, SECRET, AGENT_ID, ROBOT_KEY = "wwkpibot0test", "app-secret-for-tests", "1000002", "robot-key-for-tests"
 TOKEN_LIFE = 7200
@@ -108,19 +109,8 @@ class WecomStandIn:
         return f"{self.url}/cgi-bin/webhook/send?key={key}"
 
     def close(self) -> None:
-        """Stop at once (see SlackStandIn.close): held calls are let go, and a connection wakes
-        the serving loop so it sees the stop instead of waiting out its poll."""
-        for event in self._holds.values():
-            event.set()
-        stopping = threading.Thread(target=self.server.shutdown)
-        stopping.start()
-        while stopping.is_alive():
-            try:
-                socket.create_connection(self.server.server_address, timeout=1).close()
-            except OSError:
-                pass
-            stopping.join(0.02)
-        self.server.server_close()
+        """Stop at once (see loopback.stop_at_once)."""
+        stop_at_once(self.server, self._holds.values())
 
     # --- what the test does ----------------------------------------------------------------
 
