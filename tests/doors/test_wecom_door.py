@@ -171,3 +171,18 @@ def test_when_wecom_refuses_the_answer_the_entry_and_the_agents_dm_are_kept(weco
     assert ledger(wecom)[-1][2:] == (-2, "late", None)
     assert wecom.told("xuchen") == []
     assert contents(wecom.told("wangfang")) == ["**Xu Chen扣了你 2 分：迟到。你的本月得分：97。**"]
+
+
+@NOV_4
+def test_the_leaderboard_teamstats_and_help_in_chinese(wecom):  # noqa: F811
+    wecom.says("wangfang", "排行榜")
+    wecom.says("xuchen", "班组数据 昨天")
+    wecom.says("lina", "帮助")
+    (board,) = contents(wecom.told("wangfang"))
+    (team,) = contents(wecom.told("xuchen"))
+    (helped,) = contents(wecom.told("lina"))
+    assert board == ("**2026年11月排行榜（按达成率）**\n\xa01. Wang Fang · Team 1 · 14.4%\n\xa02. Li Na · Team 1 · 8.7%\n\n"  # indents kept as no-break spaces
+                     "你：第 1 名，共 2 人，14.4%。")
+    assert team.split("\n")[0] == "**Team 1，11月3日 周二：2 人中 0 人达成当日基本量。**"
+    assert "Li Na（A002）：还差 10 次、20 分钟" in team and "Wang Fang（A001）：还差 6 分钟" in team
+    assert helped.startswith("**我能听懂这些：**") and "/deduct" not in helped  # an agent's help: no deduct
