@@ -181,7 +181,8 @@ def test_the_leaderboard_teamstats_and_help_in_chinese(wecom):  # noqa: F811
     (board,) = contents(wecom.told("wangfang"))
     (team,) = contents(wecom.told("xuchen"))
     (helped,) = contents(wecom.told("lina"))
-    assert board == ("**2026年11月排行榜（按达成率）**\n\xa01. Wang Fang · Team 1 · 14.4%\n\xa02. Li Na · Team 1 · 8.7%\n\n"  # indents kept as no-break spaces
+    # the indents kept as no-break spaces
+    assert board == ("**2026年11月排行榜（按达成率）**\n\xa01. Wang Fang · Team 1 · 14.4%\n\xa02. Li Na · Team 1 · 8.7%\n\n"
                      "你：第 1 名，共 2 人，14.4%。")
     assert team.split("\n")[0] == "**Team 1，11月3日 周二：2 人中 0 人达成当日基本量。**"
     assert "Li Na（A002）：还差 10 次、20 分钟" in team and "Wang Fang（A001）：还差 6 分钟" in team
