@@ -25,6 +25,7 @@ from sqlmodel import Session
 from bot.config.center import Center
 from bot.doors.wecom import directory
 from bot.doors.wecom.callback import (
+    MOST_BODY,
     CallbackError,
     Incoming,
     encrypted_of,
@@ -163,7 +164,7 @@ def _body(environ: dict) -> bytes:
         length = int(environ.get("CONTENT_LENGTH") or 0)
     except ValueError:
         raise CallbackError("bad Content-Length") from None
-    if length > 64 * 1024:
+    if length > MOST_BODY:
         raise CallbackError("too long")
     return environ["wsgi.input"].read(length) if length > 0 else b""
 
