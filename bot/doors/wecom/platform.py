@@ -55,11 +55,11 @@ class WecomPlatform:
         self._progress: dict[str, int] = {}  # delivery key -> its robot posts made, when cut short
 
     def knows(self, agent: Agent) -> bool:
+        """A person with a WeCom user ID on the roster."""
         return bool(agent.wecom_user_id)
 
     def reaches(self, agent: Agent) -> bool:
-        """A person with a WeCom user ID on the roster."""
-        return bool(agent.wecom_user_id)
+        return self.knows(agent)  # nobody is looked up: WeCom users come with the roster
 
     def link(self, engine: Engine) -> None:
         """WeCom users come with the roster (wecom_user_id): there is nothing to look up."""
