@@ -206,16 +206,20 @@ def _not_sent(engine: Engine, delivery: Delivery, err: Exception) -> Attempt:
 def together(engine: Engine, platforms: Platforms, keys: list[str]) -> list[list[str]]:
     """`keys` in groups to send in one call each: the deliveries of one message to several people
     on a platform that can send to many at once; every other key alone. In the keys' order."""
+    many = {p.name for p in platforms.all if hasattr(p, "send_many")}
+    if not many:
+        return [[key] for key in keys]
+    rows = {}
     with Session(engine) as session:
-        rows = {}
         for start in range(0, len(keys), 500):
-            rows.update((d.key, (d.platform, d.recipient, d.payload)) for d in session.exec(
-                select(Delivery).where(Delivery.key.in_(keys[start:start + 500]))).all())
+            rows.update((key, (platform, recipient, payload)) for key, platform, recipient, payload in session.exec(
+                select(Delivery.key, Delivery.platform, Delivery.recipient, Delivery.payload)
+                .where(Delivery.key.in_(keys[start:start + 500]))).all())
     groups: dict[tuple[str, str], list[str]] = {}
     for key in keys:
         platform, recipient, payload = rows.get(key, ("", "", ""))
-        many = hasattr(platforms.of(platform), "send_many") and not recipient.startswith("#")
-        groups.setdefault((platform, payload) if many else ("", key), []).append(key)
+        grouped = platform in many and not recipient.startswith("#")
+        groups.setdefault((platform, payload) if grouped else ("", key), []).append(key)
     return list(groups.values())
 
 

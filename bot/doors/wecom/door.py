@@ -37,7 +37,7 @@ from bot.doors.wecom.platform import WecomPlatform
 from bot.doors.worker import Worker
 from bot.outbox import deliveries
 from bot.outbox.deliveries import SendFailed, Undeliverable
-from bot.outbox.platforms import Note, Platforms, write
+from bot.outbox.platforms import Platforms, write
 from bot.store.models import SeenMessage, utcnow
 from bot.usecases.answer import Answer, Request, answer
 from messages.render import text
@@ -114,32 +114,34 @@ class WecomDoor:
                     given = dataclasses.replace(given, locale=CHINESE)
                 locale = given.locale
                 keys = write(session=session, platforms=self.platforms, notes=given.dms, fallback=self.platform)
-                self._reply(message, given)  # the DMs are written down first: kept whatever happens here
+                self._tell(message.user, given)  # the DMs are written down first: kept whatever happens here
+                if message.kind == "click" and given.problem is None:
+                    self._safely(self.platform.update_card, message.user, message.response_code,
+                                 text(given.locale, "wecom.undone_button"))
                 self._send(message.user, given, keys)
             except Exception:
                 log.exception("answering %s on WeCom failed", command)
-                self._reply_line(message.user, "chat.oops", locale)
+                self._tell_line(message.user, "chat.oops", locale)
 
-    def _reply(self, message: Incoming, given: Answer) -> None:
-        """The answer to whoever wrote: a card with Undo for a recorded entry, else a message. An
-        answer WeCom refuses is logged: the person sees nothing, and may ask again."""
-        try:
-            self._answer_on_wecom(message, given)
-        except (SendFailed, Undeliverable) as err:
-            log.warning("the answer to %s on WeCom could not be sent: %s", message.user, err)
-
-    def _answer_on_wecom(self, message: Incoming, given: Answer) -> None:
-        if message.kind == "click" and given.problem is None:
-            self.platform.update_card(message.user, message.response_code, text(given.locale, "wecom.undone_button"))
-        shown = self._message(given)
+    def _tell(self, user: str, given: Answer) -> None:
+        """The answer to whoever wrote: a card with Undo for a recorded entry, else a message."""
+        shown = self.platform.render_for_person(given.template, given.context, given.locale)
         if given.undo is not None:
-            self.platform.card(message.user, shown, button=text(given.locale, "points.undo_button"),
-                               key=f"undo:{given.undo}", title=text(given.locale, "wecom.card_title"))
+            self._safely(self.platform.card, user, shown, button=text(given.locale, "points.undo_button"),
+                         key=f"undo:{given.undo}", title=text(given.locale, "wecom.card_title"))
         else:
-            self.platform.reply(message.user, shown)
+            self._safely(self.platform.reply, user, shown)
 
-    def _message(self, given: Answer):
-        return self.platform.render(Note("", None, given.template, given.context, given.locale))
+    def _tell_line(self, user: str, key: str, locale: str, **fields) -> None:
+        self._tell(user, Answer("chat_line", {"key": key, "fields": fields}, locale))
+
+    @staticmethod
+    def _safely(send: Callable, user: str, *args, **kwargs) -> None:
+        """An answer WeCom refuses is logged: the person sees nothing, and may ask again."""
+        try:
+            send(user, *args, **kwargs)
+        except (SendFailed, Undeliverable) as err:
+            log.warning("a message to %s on WeCom could not be sent: %s", user, err)
 
     def _send(self, user: str, given: Answer, keys: list[str]) -> None:
         """The answer's DMs, sent once; whoever asked is told of one that can never arrive."""
@@ -147,16 +149,10 @@ class WecomDoor:
         for note in (n for n in given.dms if n.key in failed):
             platform = self.platforms.for_person(note.to)
             if platform is None:
-                self._reply_line(user, "wecom.not_told_unknown", given.locale, name=note.to.name)
+                self._tell_line(user, "wecom.not_told_unknown", given.locale, name=note.to.name)
             else:
-                self._reply_line(user, "wecom.not_told", given.locale, name=note.to.name,
-                                 platform=text(given.locale, f"platform.{platform.name}"))
-
-    def _reply_line(self, user: str, key: str, locale: str, **fields) -> None:
-        try:
-            self.platform.reply(user, self._message(Answer("chat_line", {"key": key, "fields": fields}, locale)))
-        except (SendFailed, Undeliverable) as err:
-            log.warning("a line to %s on WeCom could not be sent: %s", user, err)
+                self._tell_line(user, "wecom.not_told", given.locale, name=note.to.name,
+                                platform=text(given.locale, f"platform.{platform.name}"))
 
 
 def _body(environ: dict) -> bytes:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
@@ -67,11 +67,17 @@ class WecomPlatform:
     def render(self, note: Note) -> Message:
         """For the group: the text and its markdown, whole (the robot splits it). For a person:
         the text and, unless text_only, its markdown, each cut to 2,048 bytes in their language."""
-        words = render(note.template, note.locale, **note.context)
         if isinstance(note.to, Channel):
+            words = render(note.template, note.locale, **note.context)
             return Message(wecom.plain(words), wecom.markdown(words), note.file, note.until)
-        layout = None if self.text_only else wecom.fit(wecom.markdown(words), note.locale)
-        return Message(wecom.fit(wecom.plain(words), note.locale), layout, note.file, note.until)
+        shown = self.render_for_person(note.template, note.context, note.locale)
+        return Message(shown.text, shown.layout, note.file, note.until)
+
+    def render_for_person(self, template: str, context: Mapping[str, Any], locale: str) -> Message:
+        """A message to one person (a DM, or the answer to what they wrote), as they read it."""
+        words = render(template, locale, **context)
+        layout = None if self.text_only else wecom.fit(wecom.markdown(words), locale)
+        return Message(wecom.fit(wecom.plain(words), locale), layout)
 
     def send(self, key: str, recipient: str, message: Message) -> None:
         """A person gets an app message (a file, which would need an upload first, is left
