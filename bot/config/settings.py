@@ -22,6 +22,8 @@ from scoring.policy import LOCALES
 from scoring.problems import Problem
 
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
+STATS_FIELDS = ("date", "employee_id", "calls", "talk_minutes", "talk_seconds", "members", "leads_assigned",
+                "leads_contacted", "started_at", "call_id")  # what KPIBOT_STATS_FIELDS may name
 
 
 class SettingsError(Problem):
@@ -35,21 +37,66 @@ def _read(cls, values: Mapping[str, str]):
 
 @dataclass(frozen=True)
 class StatsSource:
-    """Where the stats pull reads: a folder of exports, or an http(s) URL with {date}."""
+    """Where the stats pull reads: a drop folder of exports, an http(s) URL (a file or a JSON API,
+    with {date} and {page}), or a database (any SQLAlchemy URL, with KPIBOT_STATS_QUERY)."""
 
     source: str | None = None
     format: str = "daily"
-    VARIABLES: ClassVar[dict[str, str]] = {"KPIBOT_STATS_SOURCE": "source", "KPIBOT_STATS_FORMAT": "format"}
+    fields: str | None = None  # kpibot's field = the source's name, comma separated
+    auth: str | None = None  # one HTTP header sent to the API, "Name: value"
+    records: str | None = None  # where a JSON answer keeps its records: a dotted path
+    query: str | None = None  # the SQL a database source runs; :date is the day pulled
+    timeout: str = "30"  # seconds an API or database has to answer
+    VARIABLES: ClassVar[dict[str, str]] = {
+        "KPIBOT_STATS_SOURCE": "source", "KPIBOT_STATS_FORMAT": "format", "KPIBOT_STATS_FIELDS": "fields",
+        "KPIBOT_STATS_AUTH": "auth", "KPIBOT_STATS_RECORDS": "records", "KPIBOT_STATS_QUERY": "query",
+        "KPIBOT_STATS_TIMEOUT": "timeout",
+    }
 
     def check(self) -> None:
         if self.format not in ("daily", "cdr"):
             raise SettingsError("settings.bad_stats_format", variable="KPIBOT_STATS_FORMAT", value=self.format)
-        if self.source and not self.is_url and not Path(self.source).is_dir():
+        if self.source and self.kind == "folder" and not Path(self.source).is_dir():
             raise SettingsError("settings.bad_stats_source", variable="KPIBOT_STATS_SOURCE", value=self.source)
+        if self.kind == "database" and not self.query:
+            raise SettingsError("settings.no_stats_query", variable="KPIBOT_STATS_QUERY")
+        if self.auth is not None and not re.fullmatch(r"[A-Za-z0-9-]+:\s*\S.*", self.auth):
+            raise SettingsError("settings.bad_stats_auth", variable="KPIBOT_STATS_AUTH")
+        if not self.timeout.isdigit() or not 0 < int(self.timeout) <= 600:
+            raise SettingsError("settings.bad_stats_timeout", variable="KPIBOT_STATS_TIMEOUT", value=self.timeout)
+        self.field_names  # noqa: B018 - checks KPIBOT_STATS_FIELDS
+
+    @property
+    def kind(self) -> str | None:
+        """folder, http or database; None without a source."""
+        if not self.source:
+            return None
+        if self.source.startswith(("http://", "https://")):
+            return "http"
+        return "database" if "://" in self.source else "folder"
 
     @property
     def is_url(self) -> bool:
-        return bool(self.source) and self.source.startswith(("http://", "https://"))
+        return self.kind == "http"
+
+    @property
+    def field_names(self) -> dict[str, str]:
+        """KPIBOT_STATS_FIELDS as {kpibot field: the source's name}."""
+        names = {}
+        for pair in filter(None, (p.strip() for p in (self.fields or "").replace("，", ",").split(","))):
+            field_name, _, name = (part.strip() for part in pair.partition("="))
+            if not name or field_name not in STATS_FIELDS:
+                raise SettingsError("settings.bad_stats_fields", variable="KPIBOT_STATS_FIELDS", value=pair,
+                                    fields=", ".join(STATS_FIELDS))
+            names[field_name] = name
+        return names
+
+    @property
+    def auth_header(self) -> tuple[str, str] | None:
+        if self.auth is None:
+            return None
+        name, _, value = self.auth.partition(":")
+        return name.strip(), value.strip()
 
 
 @dataclass(frozen=True)

@@ -1,31 +1,38 @@
-"""The stats pull: import what the call-center system exports, from a folder it drops files
-into or from a URL with {date}. A file is imported when its content differs from its last
-pull; one that cannot be imported is recorded with the reason (and its bad lines), and is not
-tried again until it changes."""
+"""The stats pull: take in what the call-center system has now, from the source the settings
+name (a drop folder, an http(s) URL or a database), without anyone running an import.
+
+Each batch (a file, an API's answer for a day, a query's rows) is imported as a pull does: a
+bad row is left out with its reason and the rest lands, so one unknown agent never holds up
+everyone's numbers (a hand import stays all or nothing). A batch whose content is the same as
+at its last pull is not imported again; a day's numbers are replaced by the newest pull, never
+added to. Every batch leaves a StatsPull row: what was imported, what was left out and why, or
+why the source gave nothing, in which case the numbers already in stay as they were."""
 
 from __future__ import annotations
 
-import hashlib
+import json
 import logging
 import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from urllib.error import URLError
-from urllib.request import urlopen
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.config.center import Center
-from bot.sources.rows import ImportRejected
-from bot.sources.stats import import_stats
-from bot.sources.tables import FileProblem
+from bot.sources.batches import Batch, Source, Unreached
+from bot.sources.database import DatabaseSource
+from bot.sources.folder import DropFolder
+from bot.sources.rows import BadRow, ImportReport
+from bot.sources.stats import columns_of, import_stats, import_table
+from bot.sources.tables import CellError, FileProblem
+from bot.sources.web import WebSource
 from bot.store.models import StatsPull
-from messages.render import describe, render
+from messages.render import describe
 
 log = logging.getLogger("kpibot.pull")
-SUFFIXES = (".csv", ".xlsx")
+KEPT_ROWS = 20  # skipped rows kept with a pull, to show; the count is of them all
 
 
 @dataclass(frozen=True)
@@ -35,61 +42,76 @@ class Pulled:
 
     @property
     def failed(self) -> bool:
-        """Not imported: fetched or read in vain now, or unchanged since it was."""
+        """Nothing imported: the source gave nothing, or what it gave could not be read."""
         return self.row.error is not None
+
+    @property
+    def skipped(self) -> Skipped:
+        return skipped_rows(self.row)
 
 
 def pull(*, center: Center, engine: Engine, today: date) -> list[Pulled]:
-    """Import every new or changed file from KPIBOT_STATS_SOURCE."""
-    stats = center.settings.stats
-    source = stats.source
-    if not source:
-        return []
-    if stats.is_url:
-        days = sorted({center.calendar.previous_working_day(today), today})
-        pulled = [_pull_url(center, engine, source.replace("{date}", d.isoformat()), today) for d in days]
-    else:
-        files = sorted(p for p in Path(source).iterdir() if p.suffix.lower() in SUFFIXES)
-        pulled = [_pull_file(center, engine, path, path.name, today) for path in files]
+    """Import what is new at KPIBOT_STATS_SOURCE: for a source asked by date, the last working
+    day (late calls, corrections) and today."""
+    days = sorted({center.calendar.previous_working_day(today), today})
+    with tempfile.TemporaryDirectory(prefix="kpibot-pull-") as folder:
+        source = _source(center, Path(folder))
+        if source is None:
+            return []
+        pulled = [_take(center, engine, batch, today) for batch in source.batches(days)]
     for p in pulled:
         if p.new:
             log.info("pulled %s: %s", p.row.name, p.row.error or f"{p.row.rows} rows, {p.row.added} added, "
-                                                                 f"{p.row.updated} updated")
+                     f"{p.row.updated} updated, {p.row.skipped} skipped")
     return pulled
 
 
-def _pull_url(center: Center, engine: Engine, url: str, today: date) -> Pulled:
-    try:
-        with urlopen(url, timeout=60) as response:
-            data = response.read()
-    except (URLError, OSError) as err:
-        return _record(engine, StatsPull(name=url[:300], sha256="", error=str(err)[:500]))
-    suffix = ".xlsx" if data[:4] == b"PK\x03\x04" else ".csv"
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / (Path(url.split("?")[0]).stem + suffix)
-        path.write_bytes(data)
-        return _pull_file(center, engine, path, url, today)
+def _source(center: Center, folder: Path) -> Source | None:
+    stats = center.settings.stats
+    kinds = {"folder": lambda: DropFolder(stats.source), "http": lambda: WebSource(stats, folder),
+             "database": lambda: DatabaseSource(stats)}
+    return kinds[stats.kind]() if stats.kind else None
 
 
-def _pull_file(center: Center, engine: Engine, path: Path, name: str, today: date) -> Pulled:
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+def _take(center: Center, engine: Engine, batch: Batch | Unreached, today: date) -> Pulled:
+    locale = center.settings.locale
+    if isinstance(batch, Unreached):
+        return _record(engine, StatsPull(name=batch.name[:300], sha256="", error=describe(batch.error, locale)[:500]))
+    last = _last(engine, batch.name)
+    if last is not None and last.sha256 == batch.digest:
+        batch.settle(last.error is None)
+        return Pulled(last, False)
+    row = StatsPull(name=batch.name[:300], sha256=batch.digest)
     with Session(engine) as session:
-        last = session.exec(select(StatsPull).where(StatsPull.name == name[:300])
-                            .order_by(StatsPull.id.desc())).first()
-        if last is not None and last.sha256 == digest:
-            return Pulled(last, False)
-        row = StatsPull(name=name[:300], sha256=digest)
         try:
-            report = import_stats(session=session, center=center, path=path, fmt=center.settings.stats.format,
-                                  today=today)
-            row.rows, row.added, row.updated = report.read, report.added, report.updated
-        except ImportRejected as rejected:
-            session.rollback()
-            row.error = render("import_rejected", center.settings.locale, problem=rejected).strip()[:500]
+            report = _import(session, center, batch, today)
         except FileProblem as problem:
             session.rollback()
-            row.error = describe(problem, center.settings.locale)[:500]
-    return _record(engine, row)
+            row.error = describe(problem, locale)[:500]
+        else:
+            row.rows, row.added, row.updated = report.read, report.added, report.updated
+            row.skipped, row.skipped_rows = len(report.skipped), _kept(report.unit, report.skipped)
+    pulled = _record(engine, row)
+    batch.settle(row.error is None)
+    return pulled
+
+
+def _import(session: Session, center: Center, batch: Batch, today: date) -> ImportReport:
+    stats = center.settings.stats
+    if batch.path is not None:
+        return import_stats(session=session, center=center, path=batch.path, fmt=stats.format, today=today,
+                            skip_bad=True, name=batch.name)
+    table = batch.read(columns_of(stats.format, stats.field_names))
+    if table is None:  # no records yet
+        return ImportReport(stats.format)
+    return import_table(session=session, center=center, table=table, name=batch.name, fmt=stats.format,
+                        today=today, skip_bad=True)
+
+
+def _last(engine: Engine, name: str) -> StatsPull | None:
+    with Session(engine) as session:
+        return session.exec(select(StatsPull).where(StatsPull.name == name[:300])
+                            .order_by(StatsPull.id.desc())).first()
 
 
 def _record(engine: Engine, row: StatsPull) -> Pulled:
@@ -98,3 +120,23 @@ def _record(engine: Engine, row: StatsPull) -> Pulled:
         session.commit()
         session.refresh(row)
         return Pulled(row, True)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    unit: str  # line, record or row
+    rows: list[BadRow]  # the first KEPT_ROWS of them
+
+
+def _kept(unit: str, rows: list[BadRow]) -> str | None:
+    if not rows:
+        return None
+    kept = [[r.line, [[p.code, p.fields] for p in r.problems]] for r in rows[:KEPT_ROWS]]
+    return json.dumps({"unit": unit, "rows": kept}, ensure_ascii=False, default=str)
+
+
+def skipped_rows(row: StatsPull) -> Skipped:
+    """The first of the rows a pull left out, each with its reasons."""
+    kept = json.loads(row.skipped_rows) if row.skipped_rows else {"unit": "line", "rows": []}
+    return Skipped(kept["unit"], [BadRow(line, [CellError(code, **fields) for code, fields in problems])
+                                  for line, problems in kept["rows"]])

@@ -68,7 +68,7 @@ def import_roster(*, session: Session, center: Center, path: str | Path,
     agents = {a.employee_id: a for a in session.exec(select(Agent)).all()}
     teams = {t.name: t for t in session.exec(select(Team)).all()}
     _check_across_rows(rows, agents, set(teams))
-    rows.raise_if_bad(path)
+    rows.raise_if_bad(path.name)
     report = ImportReport("roster", read=len(table.rows), ignored=table.ignored)
     _write(session, rows, agents, teams, report, (today or center.today()) - timedelta(days=1))
     session.commit()

@@ -8,7 +8,6 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from bot.sources.tables import CellError, Column, Formula, Table, cell, extra_cells
@@ -42,6 +41,8 @@ class ImportReport:
     ignored: list[str] = field(default_factory=list)  # headers of columns not imported
     left: list[str] = field(default_factory=list)  # turned inactive with no leave date: given left_on
     left_on: date | None = None
+    skipped: list[BadRow] = field(default_factory=list)  # in a pull: bad rows left out
+    unit: str = "line"  # what their numbers count (see Table.unit)
 
 
 @dataclass
@@ -72,13 +73,17 @@ class RowCheck:
         """True on the first line with `key`; a later one is marked bad with `code`, naming the
         first. Bad rows count too: a row repeating a bad one is reported, not left for later."""
         first = self.first.setdefault(key, line)
-        if first != line:
-            self.reject(line, code, other=first, **fields)
+        if first != line:  # the reason names the other line, or record, or row
+            self.reject(line, code if self.table.unit == "line" else f"{code}_{self.table.unit}", other=first,
+                        **fields)
         return first == line
 
-    def raise_if_bad(self, path: Path) -> None:
+    def bad_rows(self) -> list[BadRow]:
+        return [BadRow(n, p) for n, p in sorted(self.bad.items())]
+
+    def raise_if_bad(self, name: str) -> None:
         if self.bad:
-            raise ImportRejected(path.name, [BadRow(n, p) for n, p in sorted(self.bad.items())])
+            raise ImportRejected(name, self.bad_rows())
 
     def read(self, line: int, cells: list[Any], parsers: dict[str, Callable],
              required: tuple[str, ...]) -> dict[str, Any]:

@@ -14,6 +14,10 @@ from bot.config.center import Center
 from bot.sources.rows import EMPLOYEE_ID, ImportReport, Progress, RowCheck
 from bot.sources.tables import (
     Column,
+    FileProblem,
+    Table,
+    cell,
+    column_names,
     parse_date,
     parse_minutes,
     parse_moment,
@@ -27,7 +31,8 @@ DAILY = (
     Column("date", ("日期",), True),
     EMPLOYEE_ID,
     Column("calls", ("通话次数", "通次", "呼叫次数", "外呼次数"), True),
-    Column("talk_minutes", ("通话时长", "通时", "通话分钟", "通话时长(分钟)", "通话时长(分)"), True),
+    Column("talk_minutes", ("通话时长", "通时", "通话分钟", "通话时长(分钟)", "通话时长(分)")),
+    Column("talk_seconds", ("通话秒数", "通话时长(秒)")),  # instead of talk_minutes
     Column("members", ("发展会员", "会员数", "发展会员数")),
     Column("leads_assigned", ("分配数据", "分配数据量", "数据量")),
     Column("leads_contacted", ("接触量", "已接触", "接触数据量")),
@@ -36,23 +41,48 @@ CDR = (
     EMPLOYEE_ID,
     Column("started_at", ("开始时间", "通话开始时间", "呼叫时间"), True),
     Column("talk_seconds", ("通话秒数", "通话时长(秒)", "通话时长"), True),
+    Column("call_id", ("通话ID", "呼叫ID", "通话编号", "话单编号", "流水号", "call id", "uniqueid")),
 )
 FORMATS = {"daily": DAILY, "cdr": CDR}
+TALK = ("talk_minutes", "talk_seconds")  # a day's talk time: one of these
 MINUTES_A_DAY = 24 * 60
 MOST_A_DAY = 100_000  # calls, members or leads in one day: more is a broken export
 
 
+def columns_of(fmt: str, names: dict[str, str] | None = None) -> tuple[Column, ...]:
+    """The format's columns. A field given a name in `names` (KPIBOT_STATS_FIELDS) is known by that
+    name alone; the others by their English and Chinese names."""
+    names = names or {}
+    return tuple(Column(c.field, (names[c.field],), c.required) if c.field in names else c
+                 for c in FORMATS[fmt])
+
+
 def import_stats(*, session: Session, center: Center, path: str | Path, fmt: str = "daily",
-                 today: date, progress: Progress | None = None) -> ImportReport:
-    """Upsert daily stats from a daily file, or from call detail records summed by local day."""
+                 today: date, progress: Progress | None = None, skip_bad: bool = False,
+                 name: str | None = None) -> ImportReport:
+    """Upsert daily stats from a daily file, or from call detail records summed by local day. One
+    bad row and nothing is written, unless `skip_bad` (see import_table)."""
     path = Path(path)
-    table = read_table(path, FORMATS[fmt])
+    table = read_table(path, columns_of(fmt, center.settings.stats.field_names))
+    return import_table(session=session, center=center, table=table, name=name or path.name, fmt=fmt,
+                        today=today, progress=progress, skip_bad=skip_bad)
+
+
+def import_table(*, session: Session, center: Center, table: Table, name: str, fmt: str, today: date,
+                 progress: Progress | None = None, skip_bad: bool = False) -> ImportReport:
+    """Upsert the table's days. A bad row stops the import (ImportRejected) or, with `skip_bad`,
+    is left out and listed in the report's `skipped`."""
+    if fmt == "daily" and not any(t in table.columns for t in TALK):
+        raise FileProblem("import.missing_columns", file=name,
+                          columns=column_names([c for c in DAILY if c.field in TALK], " / "))
     rows = RowCheck(table, progress)
     agents = {a.employee_id: a for a in session.exec(select(Agent)).all()}
     check = _daily_rows if fmt == "daily" else _cdr_rows
     days = check(rows, agents, center, today)
-    rows.raise_if_bad(path)
-    report = ImportReport(fmt, read=len(table.rows), ignored=table.ignored)
+    if not skip_bad:
+        rows.raise_if_bad(name)
+    report = ImportReport(fmt, read=len(table.rows), ignored=table.ignored, skipped=rows.bad_rows(),
+                          unit=table.unit)
     _upsert_days(session, days, report)
     session.commit()
     return report
@@ -80,12 +110,15 @@ def _daily_rows(rows: RowCheck, agents: dict[str, Agent], center: Center, today:
 
     parsers = {
         "date": parse_date, "employee_id": lambda v, c: str(v).strip(),
-        "calls": count, "talk_minutes": lambda v, c: parse_minutes(v, c, MINUTES_A_DAY),
+        "calls": count, "talk_minutes": lambda v, c: parse_minutes(v, c, MINUTES_A_DAY) * 60,
+        "talk_seconds": lambda v, c: parse_seconds(v, c, MINUTES_A_DAY * 60),
         "members": count, "leads_assigned": count, "leads_contacted": count,
     }
+    talk = next(t for t in TALK if t in rows.table.columns)
+    parsers.pop(TALK[1 - TALK.index(talk)])
     days: dict[tuple[int, date], dict[str, Any]] = {}
     for line, cells in rows.each():
-        values = rows.read(line, cells, parsers, ("date", "employee_id", "calls", "talk_minutes"))
+        values = rows.read(line, cells, parsers, ("date", "employee_id", "calls", talk))
         agent = _known_agent(rows, line, agents, values["employee_id"])
         if agent is None or values["date"] is None:
             continue
@@ -95,7 +128,7 @@ def _daily_rows(rows: RowCheck, agents: dict[str, Agent], center: Center, today:
             rows.reject(line, "contacted_over_assigned", contacted=contacted, assigned=assigned)
         key = (agent.id, values["date"])
         if rows.is_first(line, key, "duplicate") and not rows.is_bad(line):
-            days[key] = {"calls": values["calls"], "talk_seconds": round(values["talk_minutes"] * 60)}
+            days[key] = {"calls": values["calls"], "talk_seconds": round(values[talk])}
             days[key].update({k: values[k] for k in ("members", "leads_assigned", "leads_contacted")
                               if k in rows.table.columns})
     return days
@@ -114,14 +147,17 @@ def _cdr_rows(rows: RowCheck, agents: dict[str, Agent], center: Center, today: d
         if agent is None or started is None:
             continue
         _check_day(rows, line, agent, started.date(), today)
-        if not rows.is_first(line, (agent.id, started), "duplicate_call") or rows.is_bad(line):
+        call = cell(rows.table, cells, "call_id")
+        seen = rows.is_first(line, ("call", str(call)), "duplicate_call_id", value=call) if call is not None \
+            else rows.is_first(line, (agent.id, started), "duplicate_call")
+        if not seen or rows.is_bad(line):
             continue
         day = days.setdefault((agent.id, started.date()), {"calls": 0, "talk_seconds": 0})
+        if day["talk_seconds"] + values["talk_seconds"] > MINUTES_A_DAY * 60:
+            rows.reject(line, "day_over_24h", employee_id=agent.employee_id, day=started.date().isoformat())
+            continue
         day["calls"] += 1
         day["talk_seconds"] += values["talk_seconds"]
-        if day["talk_seconds"] > MINUTES_A_DAY * 60 >= day["talk_seconds"] - values["talk_seconds"]:
-            rows.reject(line, "day_over_24h", employee_id=agent.employee_id,
-                        day=started.date().isoformat())
     return days
 
 

@@ -55,6 +55,7 @@ class Table:
     ignored: list[str]  # headers that name no known column
     rows: list[tuple[int, list[Any]]]  # (line number, cells)
     width: int  # cells up to the header's last non-blank one
+    unit: str = "line"  # what a row's number counts: a file's lines, or an API's records, or a query's rows
 
 
 def read_table(path: str | Path, columns: tuple[Column, ...]) -> Table:
@@ -66,26 +67,36 @@ def read_table(path: str | Path, columns: tuple[Column, ...]) -> Table:
     rows = [(n, cells) for n, cells in lines if not all(_blank(c) for c in cells)]
     if not rows:
         raise FileProblem("import.empty", file=path.name)
-    at, (mapped, ignored) = _find_header(rows, columns)
+    at = _find_header(rows, columns)
+    return table_of(path.name, rows[at][1], rows[at + 1:], columns)
+
+
+def table_of(name: str, header: list[Any], rows: list[tuple[int, list[Any]]], columns: tuple[Column, ...],
+             unit: str = "line") -> Table:
+    """`rows` under `header` as the known `columns`; FileProblem naming `name` when a required one
+    is missing."""
+    mapped, ignored = _map_header(header, columns)
     missing = [c for c in columns if c.required and c.field not in mapped]
     if missing:
-        raise FileProblem("import.missing_columns", file=path.name,
-                          columns=", ".join(f"{c.field} ({c.names[0]})" for c in missing))
-    header = rows[at][1]
+        raise FileProblem("import.missing_columns", file=name, columns=column_names(missing))
     headers = {field: str(header[index]).strip() for field, index in mapped.items()}
     width = max((n + 1 for n, c in enumerate(header) if not _blank(c)), default=0)
-    return Table(mapped, headers, ignored, rows[at + 1:], width)
+    return Table(mapped, headers, ignored, rows, width, unit)
 
 
-def _find_header(rows: list[tuple[int, list[Any]]], columns: tuple[Column, ...]):
-    """The header row: the first of the top rows naming every required column (exports often
-    put a title above it), else the first row."""
+def column_names(columns: list[Column], sep: str = ", ") -> str:
+    """How missing columns are named: kpibot's name and its first other one."""
+    return sep.join(f"{c.field} ({c.names[0]})" for c in columns)
+
+
+def _find_header(rows: list[tuple[int, list[Any]]], columns: tuple[Column, ...]) -> int:
+    """Where the header row is: the first of the top rows naming every required column (exports
+    often put a title above it), else the first row."""
     required = {c.field for c in columns if c.required}
     for at, (_, cells) in enumerate(rows[:HEADER_SEARCH]):
-        mapped = _map_header(cells, columns)
-        if required <= set(mapped[0]):
-            return at, mapped
-    return 0, _map_header(rows[0][1], columns)
+        if required <= set(_map_header(cells, columns)[0]):
+            return at
+    return 0
 
 
 def _csv_lines(path: Path) -> Iterator[tuple[int, list[Any]]]:

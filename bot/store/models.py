@@ -120,6 +120,8 @@ class StatsPull(SQLModel, table=True):
     rows: int = 0
     added: int = 0
     updated: int = 0
+    skipped: int = 0  # bad rows left out
+    skipped_rows: str | None = Field(default=None, sa_type=Text)  # the first of them, as JSON
     error: str | None = Field(default=None, max_length=500)  # why it was not imported
     pulled_at: datetime = Field(default_factory=utcnow, index=True)
 

@@ -1,0 +1,121 @@
+"""An http(s) source: a URL with {date} for each day pulled. It answers a file (CSV or XLSX, read
+as any export) or JSON records; with {page} in the URL, pages 1, 2, … are fetched until one has
+no records, and an answer naming a `next` URL is followed. An auth header comes from
+KPIBOT_STATS_AUTH. A source that is down, slow or answers garbage is tried again after a wait;
+one that refuses kpibot's credentials is not."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.error import HTTPError, URLError
+from urllib.parse import urljoin
+from urllib.request import Request, urlopen
+
+from bot.config.settings import StatsSource
+from bot.sources.batches import Batch, SourceError, Unreached, with_retries
+from bot.sources.records import records_in, records_table
+
+MOST_PAGES = 10_000
+MOST_BYTES = 200 * 1024 * 1024  # an answer larger than this is not stats
+
+
+class WebSource:
+    def __init__(self, stats: StatsSource, folder: Path):
+        self.stats, self.folder = stats, folder  # folder: where fetched files are kept while read
+        self.timeout = int(stats.timeout)
+
+    def batches(self, days: list[date]) -> Iterator[Batch | Unreached]:
+        urls = [self.stats.source.replace("{date}", d.isoformat()) for d in days] \
+            if "{date}" in self.stats.source else [self.stats.source]
+        for url in urls:
+            try:
+                yield self._batch(url)
+            except SourceError as err:
+                yield Unreached(url, err)
+
+    def _batch(self, url: str) -> Batch:
+        first = self._fetch(url.replace("{page}", "1"))
+        if first.data is None:
+            return self._file(url, first)
+        pages = [first, *self._more_pages(url, first)]
+        records = [r for page in pages for r in records_in(page.data, self.stats.records)]
+        digest = hashlib.sha256(b"\n".join(p.body for p in pages)).hexdigest()
+        return Batch(url, digest, read=lambda columns: records_table(url, records, columns) if records else None)
+
+    def _more_pages(self, url: str, page: Answer) -> Iterator[Answer]:
+        for number in range(2, MOST_PAGES + 1):
+            following = page.data.get("next") if isinstance(page.data, dict) else None
+            if isinstance(following, str) and following:
+                target = urljoin(page.url, following)
+            elif "{page}" in url and records_in(page.data, self.stats.records):
+                target = url.replace("{page}", str(number))
+            else:
+                return
+            page = self._fetch(target)
+            yield page
+
+    def _file(self, url: str, answer: Answer) -> Batch:
+        suffix = ".xlsx" if answer.body[:4] == b"PK\x03\x04" else ".csv"
+        stem = Path(url.split("?")[0]).stem.replace("{page}", "") or "stats"
+        path = self.folder / f"{stem}{suffix}"
+        path.write_bytes(answer.body)
+        return Batch(url, hashlib.sha256(answer.body).hexdigest(), path=path)
+
+    def _fetch(self, url: str) -> Answer:
+        """The answer at `url`, its JSON read; tried again while the source is down or garbled."""
+        return with_retries(lambda: _read(self._get(url)))
+
+    def _get(self, url: str) -> Answer:
+        request = Request(url, headers={"Accept": "application/json, text/csv, */*", "User-Agent": "kpibot"})
+        if self.stats.auth_header:
+            request.add_header(*self.stats.auth_header)
+        try:
+            with urlopen(request, timeout=self.timeout) as response:
+                body = response.read(MOST_BYTES + 1)
+                kind = response.headers.get("Content-Type", "")
+        except HTTPError as err:
+            raise _http_error(err) from None
+        except TimeoutError:
+            raise SourceError("pull.down.timeout", seconds=self.timeout) from None
+        except (URLError, OSError) as err:
+            raise SourceError("pull.down.unreachable", reason=str(getattr(err, "reason", err))) from None
+        if len(body) > MOST_BYTES:
+            raise SourceError("pull.refused.too_large", most=MOST_BYTES // 1024 // 1024)
+        return Answer(url, body, kind)
+
+
+@dataclass
+class Answer:
+    url: str
+    body: bytes
+    kind: str  # its Content-Type
+    data: Any = None  # its JSON, when it is JSON
+
+
+def _read(answer: Answer) -> Answer:
+    """The answer with its JSON read; garbage (HTML, JSON cut short) is a source down for now."""
+    head = answer.body.lstrip()[:1]
+    if head == b"<":
+        raise SourceError("pull.down.garbage", what="HTML")
+    if "json" in answer.kind or head in (b"{", b"["):
+        try:
+            answer.data = json.loads(answer.body)
+        except ValueError:
+            raise SourceError("pull.down.garbage", what="JSON") from None
+    return answer
+
+
+def _http_error(err: HTTPError) -> SourceError:
+    if err.code in (401, 403):
+        return SourceError("pull.refused.credentials", status=err.code)
+    if err.code == 404:
+        return SourceError("pull.refused.not_found", status=err.code)
+    if err.code == 429 or err.code >= 500:
+        return SourceError("pull.down.status", status=err.code)
+    return SourceError("pull.refused.status", status=err.code)
