@@ -30,7 +30,7 @@ class DatabaseSource:
 
     def batches(self, days: list[date]) -> Iterator[Batch | Unreached]:
         url = self._shown_url()
-        runs = [(f"{url} ({d.isoformat()})", {"date": d}) for d in days] if ":date" in self.stats.query \
+        runs = [(f"{url} ({d.isoformat()})", {"date": d.isoformat()}) for d in days] if ":date" in self.stats.query \
             else [(url, {})]
         try:
             engine = create_engine(self.stats.source, **self._connect_args())
