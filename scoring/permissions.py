@@ -12,6 +12,7 @@ RECORDERS = ("lead", *EVERYONE)  # deduct and award
 ASSESSED = ("agent",)  # have a quota, a place on the leaderboard, their own stats
 DIGEST_READERS = ("lead",)  # get the morning digest of the teams they lead
 REVIEW_READERS = ("lead", "manager", "admin")  # get the month-end review list of the teams they see
+PULL_READERS = ("admin",)  # get the day's summary of stats rows left out and sources down
 HOME_STATS, HOME_TEAMS = "stats", "teams"
 
 

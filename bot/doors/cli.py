@@ -28,7 +28,7 @@ from bot.rounds.month_end import month_end_round
 from bot.rounds.morning import morning
 from bot.rounds.scheduler import Rounds, build_scheduler
 from bot.rounds.status import jobs_status
-from bot.sources.pull import pull
+from bot.rounds.pull_summary import pull_and_tell
 from bot.sources.roster import import_roster
 from bot.sources.rows import ImportRejected, ImportReport, Progress
 from bot.sources.stats import import_stats
@@ -177,7 +177,8 @@ def pull_command(args: argparse.Namespace, settings: Settings) -> int:
     center, engine = open_world(settings)
     if not settings.stats.source:
         raise Problem("settings.no_stats_source", variable="KPIBOT_STATS_SOURCE")
-    pulled = pull(center=center, engine=engine, today=center.today())
+    pulled = pull_and_tell(center=center, engine=engine, platforms=chat_platforms(settings, engine),
+                           today=center.today())
     print(render("pull_report", settings.locale, pulled=pulled), end="")
     return 1 if any(p.failed for p in pulled) else 0  # so that cron notices a file left out
 

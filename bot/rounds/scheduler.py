@@ -25,8 +25,8 @@ from bot.outbox.platforms import Platforms
 from bot.rounds.month_end import month_end_round
 from bot.rounds.morning import morning
 from bot.rounds.run import LEASE, RoundReport, held_runs, stale_runs
+from bot.rounds.pull_summary import pull_and_tell
 from bot.sources.pull import Pulled
-from bot.sources.pull import pull as pull_stats
 from bot.store.models import utcnow
 from scoring.calendar import Month
 from scoring.schedule import MONTH_END, MORNING, Due, due
@@ -47,8 +47,9 @@ class Rounds:
         return bool(self.center.settings.stats.source)
 
     def pull(self) -> list[Pulled]:
-        """Import what is new at the stats source."""
-        return pull_stats(center=self.center, engine=self.engine, today=self.center.today())
+        """Import what is new at the stats source (and tell the admins of the last day's troubles)."""
+        return pull_and_tell(center=self.center, engine=self.engine, platforms=self.platforms,
+                             today=self.center.today())
 
     def catch_up(self) -> list[RoundReport]:
         """At start: pull the stats (they may be late too), then run what is due."""

@@ -44,6 +44,11 @@ def review_readers(*, session: Session) -> list[Agent]:
     return _active_in(session, permissions.REVIEW_READERS)
 
 
+def pull_readers(*, session: Session) -> list[Agent]:
+    """Who is told of the stats pulls' problems (active admins), by employee ID."""
+    return _active_in(session, permissions.PULL_READERS)
+
+
 def _active_in(session: Session, roles: tuple[str, ...]) -> list[Agent]:
     return list(session.exec(select(Agent).where(Agent.role.in_(roles), Agent.active)
                              .order_by(Agent.employee_id)).all())
