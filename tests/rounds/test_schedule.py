@@ -13,7 +13,7 @@ import pytest
 from bot.config.calendars import work_calendar
 from bot.config.center import Center
 from bot.rounds.scheduler import Rounds, build_scheduler
-from bot.config.settings import Settings
+from bot.config.settings import Settings, StatsSource
 from scoring.schedule import MONTH_END, MORNING, PULL, Due, due, pull_due, pull_times
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -123,6 +123,19 @@ def test_the_morning_trigger_keeps_local_time_across_daylight_saving(new_york, n
     fired = trigger.get_next_fire_time(None, at(now, new_york.tz))
     assert fired == datetime.fromisoformat(next_fire)
     assert fired.time() == time(9, 0)
+
+
+@pytest.mark.parametrize("now, next_fire", [
+    # Every half hour from 08:30 to 21:00 New York time, whichever side of the change.
+    ("2026-10-31 20:40:00", "2026-10-31 21:00:00-04:00"),
+    ("2026-10-31 21:10:00", "2026-11-01 08:30:00-05:00"),
+    ("2026-11-01 08:40:00", "2026-11-01 09:00:00-05:00"),
+    ("2026-03-07 21:10:00", "2026-03-08 08:30:00-04:00"),
+])
+def test_the_pull_trigger_keeps_local_time_across_daylight_saving(new_york, tmp_path, now, next_fire):
+    sourced = replace(new_york, settings=Settings(stats=StatsSource(str(tmp_path))))
+    trigger = build_scheduler(Rounds(sourced, None, None)).get_job(PULL).trigger
+    assert trigger.get_next_fire_time(None, at(now, new_york.tz)) == datetime.fromisoformat(next_fire)
 
 
 def test_every_trigger_has_the_centers_zone_and_missed_runs_are_coalesced(center):

@@ -1,5 +1,5 @@
-"""The stats pull (`kpibot jobs run pull`, and the scheduler's daily pull): KPIBOT_STATS_SOURCE is
-a folder the call-center system exports into, or an http(s) URL with {date}. A file is known by
+"""The stats pull (`kpibot jobs run pull`, and the scheduler's every N minutes): KPIBOT_STATS_SOURCE
+is a folder the call-center system exports into, or an http(s) URL with {date}. A file is known by
 its content, so it is imported once; a bad one is recorded with its reason and not tried again
 until it changes, and the command exits 1 while any file or URL is not imported, so that cron
 notices. `kpibot jobs status` lists the last pulls.
