@@ -43,6 +43,7 @@ from bot.config.center import Center, open_center
 from bot.store.db import make_engine
 from bot.store.models import Agent, DailyStat, Delivery, JobRun, StatsPull, utcnow
 from bot.usecases.days import nudges
+from bot.usecases.mystats import stats_view
 from bot.outbox.deliveries import Message
 from bot.rounds.scheduler import Rounds, build_scheduler
 from bot.rounds.status import jobs_status
@@ -684,6 +685,12 @@ def test_the_half_hour_trigger_pulls_what_came_since_the_bot_started(sourced, en
     assert [(p.row.name, p.row.updated) for p in pulled.retval] == [("2026-11-23.csv", 1)]
     assert calls_on(engine, date(2026, 11, 23)) == {"A001": 35}
     assert runs(engine) == [("pull", "2026-11-23T15:00", "done")]
+    with Session(engine) as session:  # /mystats a little later
+        a001 = session.exec(select(Agent).where(Agent.employee_id == "A001")).one()
+        shown = render("stats", "en", v=stats_view(session=session, center=sourced.center, agent=a001,
+                                                   day=date(2026, 11, 23), today=date(2026, 11, 23)),
+                       policy=sourced.center.policy).splitlines()
+    assert shown[1:4] == ["Numbers as of 15:00 today.", "", "Mon 23 Nov: 35 of 60 calls, 80 of 150 talk minutes"]
 
 
 def calls_on(engine, day: date) -> dict[str, int]:
