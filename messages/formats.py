@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from fractions import Fraction
 from typing import Any
 
@@ -34,6 +34,11 @@ def bar(ratio: Fraction | float, width: int = BAR_WIDTH) -> str:
 def signed(points: int) -> str:
     """+2, -3, 0."""
     return f"{points:+d}" if points else "0"
+
+
+def clock(moment: datetime) -> str:
+    """The time of day to the minute: 15:02."""
+    return f"{moment:%H:%M}"
 
 
 def mrkdwn(value: str, bold_first: bool = False) -> str:
@@ -87,5 +92,5 @@ def vocabulary(words: dict[str, Any]) -> tuple[dict[str, Callable], dict[str, Ca
 
     filters = {"num": number, "pct": pct, "bar": bar, "signed": signed, "day": day,
                "short_day": short_day, "month": month, "count": count, "names": names,
-               "mrkdwn": mrkdwn}
+               "mrkdwn": mrkdwn, "clock": clock}
     return filters, {"amount": amount, "metric_value": metric_value}

@@ -80,7 +80,9 @@ class Policy:
     catalog: Mapping[str, CatalogItem]
     morning_at: time
     month_end_at: time
-    pull_at: time
+    pull_at: time  # the first stats pull of a working day
+    pull_until: time  # the last starts no later
+    pull_every_minutes: int  # 0: once a day, at pull_at
     catch_up_hours: int
 
     def item(self, code: str, kind: str) -> CatalogItem | None:
@@ -210,7 +212,8 @@ _SCHEMA = _fields(
                    down_from=_number(0, 1000)),
     leaderboard=_fields(metric=_choice(*METRICS), public_places=_whole(1, 50)),
     contact_rate=_fields(target=_number(0, 1), ladder=lambda value, key: _ladder(value, key)),
-    schedule=_fields(morning=_clock, month_end=_clock, pull=_clock, catch_up_hours=_whole(0, 12)),
+    schedule=_fields(morning=_clock, month_end=_clock, pull=_clock, pull_until=_clock,
+                     pull_every_minutes=_whole(0, 720), catch_up_hours=_whole(0, 12)),
     deductions=lambda value, key: _catalog(value, key),
     awards=lambda value, key: _catalog(value, key),
 )
@@ -287,6 +290,9 @@ def _check_consistency(got: dict[str, Any]) -> None:
     belows = [step.below for step in got["contact_rate"]["ladder"]]
     if belows != sorted(belows):
         raise _Invalid("contact_rate.ladder", "ladder_order")
+    schedule = got["schedule"]
+    if schedule["pull_until"] <= schedule["pull"]:
+        raise _Invalid("schedule.pull_until", "pull_window", value=schedule["pull_until"], pull=schedule["pull"])
 
 
 def _build(got: dict[str, Any]) -> Policy:
@@ -321,5 +327,7 @@ def _build(got: dict[str, Any]) -> Policy:
         morning_at=got["schedule"]["morning"],
         month_end_at=got["schedule"]["month_end"],
         pull_at=got["schedule"]["pull"],
+        pull_until=got["schedule"]["pull_until"],
+        pull_every_minutes=got["schedule"]["pull_every_minutes"],
         catch_up_hours=got["schedule"]["catch_up_hours"],
     )

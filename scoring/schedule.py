@@ -3,23 +3,27 @@
 A round is due from its time until `catch_up_hours` later, so a bot that starts late still
 sends that morning's round; after that it waits for the next day rather than wishing good
 morning at night.
+
+The stats pull has slots: `pull`, then every `pull_every_minutes` up to `pull_until`. A slot is
+due from its time until the next one (the last until the day ends), so a pull run late is still
+the latest slot's, and each slot is pulled once however many processes ask.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from scoring.calendar import Month, WorkCalendar
 from scoring.policy import Policy
 
-MORNING, MONTH_END = "morning", "month-end"
+MORNING, MONTH_END, PULL = "morning", "month-end", "pull"
 
 
 @dataclass(frozen=True)
 class Due:
-    job: str  # MORNING or MONTH_END
-    period: str  # the morning's date, or the month closed (YYYY-MM)
+    job: str  # MORNING, MONTH_END or PULL
+    period: str  # the morning's date, the month closed (YYYY-MM), or the pull's slot (YYYY-MM-DDTHH:MM)
 
 
 def due(policy: Policy, cal: WorkCalendar, now: datetime) -> list[Due]:
@@ -38,3 +42,20 @@ def due(policy: Policy, cal: WorkCalendar, now: datetime) -> list[Due]:
 def _within(now: datetime, at: time, hours: int) -> bool:
     start = now.replace(hour=at.hour, minute=at.minute, second=at.second, microsecond=0)
     return start <= now < start + timedelta(hours=hours)
+
+
+def pull_times(policy: Policy) -> tuple[time, ...]:
+    """A working day's pull slots: `pull_at`, then every `pull_every_minutes` up to `pull_until`."""
+    if policy.pull_every_minutes == 0:
+        return (policy.pull_at,)
+    step = timedelta(minutes=policy.pull_every_minutes)
+    first, last = (datetime.combine(date.min, at) for at in (policy.pull_at, policy.pull_until))
+    return tuple((first + n * step).time() for n in range((last - first) // step + 1))
+
+
+def pull_due(policy: Policy, cal: WorkCalendar, now: datetime) -> Due | None:
+    """The pull slot `now` (a time in the center's zone) is in: the latest reached on a working day."""
+    if not cal.is_working_day(now.date()):
+        return None
+    reached = [at for at in pull_times(policy) if at <= now.time()]
+    return Due(PULL, f"{now.date().isoformat()}T{reached[-1]:%H:%M}") if reached else None

@@ -1,19 +1,24 @@
 """The bot's daily rhythm on APScheduler 3.
 
 Every process keeps its own in-memory cron triggers in the center's time zone (APScheduler
-must not share a job store between processes); the database decides who runs, since rounds
-and deliveries are claimed. Each trigger only asks what is due now, so a late start, a restart
-or a second replica never adds a round.
+must not share a job store between processes); the database decides who runs, since rounds,
+pull slots and deliveries are claimed. Each trigger only asks what is due now, so a late start,
+a restart or a second replica never adds a round or a pull.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from datetime import date, datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime, time
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
@@ -24,12 +29,19 @@ from bot.outbox.fanout import fan_out
 from bot.outbox.platforms import Platforms
 from bot.rounds.month_end import month_end_round
 from bot.rounds.morning import morning
-from bot.rounds.run import LEASE, RoundReport, held_runs, stale_runs
 from bot.rounds.pull_summary import pull_and_tell
+from bot.rounds.run import (
+    LEASE,
+    RoundReport,
+    claim_run,
+    finish_run,
+    held_runs,
+    stale_runs,
+)
 from bot.sources.pull import Pulled
 from bot.store.models import utcnow
 from scoring.calendar import Month
-from scoring.schedule import MONTH_END, MORNING, Due, due
+from scoring.schedule import MONTH_END, MORNING, PULL, Due, due, pull_due, pull_times
 
 log = logging.getLogger("kpibot.scheduler")
 RETRY_MINUTES = 5
@@ -50,6 +62,24 @@ class Rounds:
         """Import what is new at the stats source (and tell the admins of the last day's troubles)."""
         return pull_and_tell(center=self.center, engine=self.engine, platforms=self.platforms,
                              today=self.center.today())
+
+    def scheduled_pull(self) -> list[Pulled]:
+        """The pull of the slot due now, if any (none on a day off): once per slot, by whichever
+        process claims it first."""
+        slot = pull_due(self.center.policy, self.center.calendar, datetime.now(self.center.tz))
+        if slot is None:
+            return []
+        claimed = claim_run(self.engine, slot.job, slot.period)
+        if isinstance(claimed, str):
+            log.info("pull %s: %s", slot.period, claimed)
+            return []
+        pulled: list[Pulled] = []
+        try:
+            pulled = self.pull()
+        finally:  # a pull that raised is over too: the next slot pulls again
+            finish_run(self.engine, claimed, json.dumps({"files": len(pulled), "new": sum(p.new for p in pulled),
+                                                         "failed": sum(p.failed for p in pulled)}))
+        return pulled
 
     def catch_up(self) -> list[RoundReport]:
         """At start: pull the stats (they may be late too), then run what is due."""
@@ -84,7 +114,8 @@ class Rounds:
         if expired:
             log.info("retry: %d messages no longer worth sending, not sent: %s", len(expired), ", ".join(expired[:5]))
         for run in stale_runs(self.engine):
-            self.run(Due(run.job, run.period), force=True)
+            if run.job != PULL:  # a pull whose process died is not resumed: the next slot pulls
+                self.run(Due(run.job, run.period), force=True)
         self._release_held()
         deliveries.settle_in_doubt(self.engine, self.platforms, older_than=LEASE)
         pending = deliveries.pending_keys(self.engine, self.platforms)
@@ -106,15 +137,15 @@ class Rounds:
 
 
 def build_scheduler(rounds: Rounds, blocking: bool = False) -> BaseScheduler:
-    """Cron triggers at the policy's times in the center's zone, a catch-up run at start, and the
-    retry every few minutes. Missed runs are coalesced into one."""
+    """Cron triggers at the policy's times in the center's zone (the pull's at each of its slots),
+    a catch-up run at start, and the retry every few minutes. Missed runs are coalesced into one."""
     policy, tz = rounds.center.policy, rounds.center.tz
     scheduler = (BlockingScheduler if blocking else BackgroundScheduler)(timezone=tz)
     each = {"coalesce": True, "max_instances": 1, "misfire_grace_time": max(60, policy.catch_up_hours * 3600)}
     for job, at in ((MORNING, policy.morning_at), (MONTH_END, policy.month_end_at)):
         scheduler.add_job(rounds.tick, _daily(at, tz), id=job, **each)
     if rounds.pulls:
-        scheduler.add_job(rounds.pull, _daily(policy.pull_at, tz), id="pull", **each)
+        scheduler.add_job(rounds.scheduled_pull, _daily_at(pull_times(policy), tz), id=PULL, **each)
     scheduler.add_job(rounds.retry, IntervalTrigger(minutes=RETRY_MINUTES, timezone=tz), id="retry", **each)
     scheduler.add_job(rounds.catch_up, id="catch-up", **each)  # now: a round whose time passed a little ago
     return scheduler
@@ -122,3 +153,22 @@ def build_scheduler(rounds: Rounds, blocking: bool = False) -> BaseScheduler:
 
 def _daily(at, tz) -> CronTrigger:
     return CronTrigger(hour=at.hour, minute=at.minute, second=at.second, timezone=tz)
+
+
+def _daily_at(times: tuple[time, ...], tz) -> BaseTrigger:
+    """Every day at each of `times` (all with the same second): one cron for each set of hours
+    that have the same minutes, e.g. 8:30 | 9-20 at :00 and :30 | 21:00. Holidays are for the
+    job to check: cron does not know them."""
+    minutes_of: dict[int, list[int]] = defaultdict(list)
+    for at in times:
+        minutes_of[at.hour].append(at.minute)
+    hours_of: dict[tuple[int, ...], list[int]] = defaultdict(list)
+    for hour, minutes in minutes_of.items():
+        hours_of[tuple(minutes)].append(hour)
+    crons = [CronTrigger(hour=_listed(hours), minute=_listed(minutes), second=times[0].second, timezone=tz)
+             for minutes, hours in hours_of.items()]
+    return crons[0] if len(crons) == 1 else OrTrigger(crons)
+
+
+def _listed(numbers: Iterable[int]) -> str:
+    return ",".join(str(n) for n in numbers)

@@ -9,6 +9,7 @@ from sqlalchemy import func
 from sqlmodel import Session, select
 
 from bot.store.models import Delivery, JobRun, StatsPull
+from scoring.schedule import PULL
 
 SHOWN = 50
 
@@ -25,7 +26,7 @@ class JobsStatus:
     pending: list[Delivery]
     in_doubt: list[Delivery]  # claimed, never finished
     failed: list[Delivery]
-    runs: list[RunLine]
+    runs: list[RunLine]  # the rounds: the pulls' own claims, one a slot, would crowd them out
     pulls: list[StatsPull]
 
 
@@ -42,6 +43,7 @@ def jobs_status(*, session: Session) -> JobsStatus:
         in_doubt=deliveries("sending"),
         failed=deliveries("failed"),
         runs=[RunLine(run, json.loads(run.summary) if run.summary else {})
-              for run in session.exec(select(JobRun).order_by(JobRun.started_at.desc()).limit(10)).all()],
+              for run in session.exec(select(JobRun).where(JobRun.job != PULL)
+                                      .order_by(JobRun.started_at.desc()).limit(10)).all()],
         pulls=list(session.exec(select(StatsPull).order_by(StatsPull.pulled_at.desc()).limit(10)).all()),
     )

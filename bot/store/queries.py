@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy import func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from bot.store.models import Agent, DailyStat, LedgerEntry, Team, TeamLead
+from bot.store.models import Agent, DailyStat, LedgerEntry, StatsPull, Team, TeamLead
 from scoring import permissions, quotas
 from scoring.calendar import Month
 from scoring.ledger import Entry
@@ -90,6 +90,13 @@ def days_by_agent(*, session: Session, start: date, end: date) -> dict[int, dict
 def has_stats(*, session: Session, day: date) -> bool:
     """True when the call-center system sent numbers for `day`, for anyone."""
     return session.exec(select(DailyStat.id).where(DailyStat.day == day).limit(1)).first() is not None
+
+
+def last_pulled(*, session: Session) -> datetime | None:
+    """When the stats were last imported (the newest pull without an error), aware; None if never."""
+    pulled = session.exec(select(StatsPull.pulled_at).where(StatsPull.error.is_(None))
+                          .order_by(StatsPull.pulled_at.desc()).limit(1)).first()
+    return None if pulled is None else pulled.replace(tzinfo=pulled.tzinfo or UTC)  # stored naive, it is UTC
 
 
 def day_totals(*, session: Session, day: date, agent_id: int | None = None) -> dict[int, Totals]:

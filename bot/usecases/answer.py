@@ -172,7 +172,7 @@ def home(*, session: Session, center: Center, request: Request, today: date | No
     shown: dict[str, Any] = {"policy": center.policy, "v": None, "digests": []}
     if permissions.home_of(queries.person(session=session, agent=request.person)) == permissions.HOME_STATS:
         try:
-            shown["v"] = stats_view(session=session, center=center, agent=request.person, day=today)
+            shown["v"] = stats_view(session=session, center=center, agent=request.person, day=today, today=today)
         except NoQuotaError:
             shown["no_quota"] = True
     else:

@@ -1,9 +1,10 @@
-"""What /mystats and `kpibot stats show` show: one person's day, month, score and rank."""
+"""What /mystats and `kpibot stats show` show: one person's day, month, score and rank, and when
+the numbers were last pulled."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session
 
@@ -19,6 +20,14 @@ from scoring.quotas import tier_on
 
 
 @dataclass(frozen=True)
+class AsOf:
+    """When the numbers were last pulled, in the center's time zone."""
+
+    at: datetime
+    days_ago: int  # 0 today, 1 yesterday
+
+
+@dataclass(frozen=True)
 class StatsView:
     standing: Standing
     tier: Tier  # on the last day shown
@@ -26,6 +35,7 @@ class StatsView:
     place: Place[Standing] | None
     ranked: int  # how many agents are ranked
     metric: str
+    as_of: AsOf | None  # on a view that runs to today, once anything was pulled
 
 
 class NoQuotaError(LookupError):
@@ -38,7 +48,8 @@ def stats_view(*, session: Session, center: Center, agent: Agent, day: date | No
     `month`, that month up to `today` (the center's, by default), or to its end once it is over.
 
     Shown on `today`, today is still among the working days left for the pace, as in that
-    morning's message: the day is not over. A day past counts only the days after it."""
+    morning's message: the day is not over, and when its numbers were last pulled says how far
+    they go. A day past counts only the days after it."""
     today = today or center.today()
     month = month or Month.of(day)
     through = day or min(month.last, today)
@@ -53,4 +64,13 @@ def stats_view(*, session: Session, center: Center, agent: Agent, day: date | No
         totals = queries.day_totals(session=session, day=day, agent_id=agent.id).get(agent.id, Totals())
         progress = day_progress(center.policy, center.calendar, rules_agent, day, totals)
     return StatsView(standing, tier_on(center.policy, rules_agent, through), progress,
-                     standings.place_of(agent.employee_id), len(standings.places), standings.metric)
+                     standings.place_of(agent.employee_id), len(standings.places), standings.metric,
+                     _as_of(session, center, today) if through == today else None)
+
+
+def _as_of(session: Session, center: Center, today: date) -> AsOf | None:
+    pulled = queries.last_pulled(session=session)
+    if pulled is None:
+        return None
+    at = pulled.astimezone(center.tz)
+    return AsOf(at, (today - at.date()).days)

@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from freezegun import freeze_time
 from sqlmodel import select
 
 import scenario
-from bot.store.models import Agent, DailyStat, Delivery, LedgerEntry, Team
+from bot.store.models import Agent, DailyStat, Delivery, LedgerEntry, StatsPull, Team
 from factories import add_agent
 from said import (
     BOARD, FIRST, LI, NOT_ON_ROSTER, OFFICE, SCENARIO_LEDGER, TEAM_1, TEAM_2, TODAY, TOP, TRY_AGAIN, USAGE, WANG, WANG_4_NOV,
@@ -210,6 +210,20 @@ def change(slack, employee_id: str, **fields) -> None:
 def test_mystats_shows_today_and_the_month_to_date(world, words):
     text, blocks = stats_answer(WANG, WANG_4_NOV, WANG_NOVEMBER, WANG_SCORE, rank=FIRST)
     assert command(world, "/mystats", words, "U001") == [said(text, blocks)]
+
+
+@NOV_4
+def test_mystats_says_when_the_numbers_were_last_pulled(world):
+    with world.session() as session:
+        session.add(StatsPull(name="2026-11-04.csv", sha256="0" * 64, pulled_at=datetime(2026, 11, 4, 1, 45, tzinfo=UTC)))
+        session.commit()
+    as_of = "Numbers as of 09:45 today."
+    text = f"{WANG}\n{as_of}\n\n{WANG_4_NOV}\n\n{WANG_NOVEMBER}\n\n{WANG_SCORE}\n\n{FIRST}\n"
+    blocks = [header(WANG), context(as_of), *(section(bold_first(p)) for p in (WANG_4_NOV, WANG_NOVEMBER, WANG_SCORE)),
+              context(FIRST)]
+    assert command(world, "/mystats", "", "U001") == [said(text, blocks)]
+    (_, yesterday), = command(world, "/mystats", "yesterday", "U001")
+    assert as_of not in yesterday["text"]
 
 
 @pytest.mark.parametrize("user", ["U100"])

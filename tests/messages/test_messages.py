@@ -5,9 +5,10 @@ Set KPIBOT_UPDATE_GOLDEN=1 to rewrite the golden files after a deliberate change
 
 from __future__ import annotations
 
+import json
 import os
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from fractions import Fraction
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,9 +18,11 @@ import pytest
 import scenario
 from bot.usecases.days import nudges, team_digests
 from bot.usecases.standings import month_standings
+from bot.store.models import StatsPull
 from bot.usecases.mystats import stats_view
 from messages.formats import bar, number, pct, signed, vocabulary
 from messages.render import catalog, render, text
+from messages.slack import blocks
 from scoring.calendar import Month
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,6 +47,50 @@ def people(session):
 def test_stats(session, center, people, who, locale):
     view = stats_view(session=session, center=center, agent=people[who], day=date(2026, 11, 4))
     golden(f"stats.{who}.{locale}", render("stats", locale, v=view, policy=center.policy))
+
+
+def pulled(session, at: datetime, error: str | None = None) -> None:
+    session.add(StatsPull(name="2026-11-04.csv", sha256="" if error else "0" * 64, pulled_at=at, error=error))
+    session.commit()
+
+
+def today_of(session, center, agent, day: date):
+    """/mystats on `day`, asked that day."""
+    return stats_view(session=session, center=center, agent=agent, day=day, today=day)
+
+
+FOUR_PAST_THREE = datetime(2026, 11, 4, 7, 2, tzinfo=UTC)  # Wed 4 Nov, 15:02 in Shanghai
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_stats_of_today_say_when_the_numbers_were_pulled(session, center, people, locale):
+    pulled(session, FOUR_PAST_THREE)
+    pulled(session, datetime(2026, 11, 4, 7, 30, tzinfo=UTC), error="HTTP Error 502")  # a failed pull counts not
+    view = today_of(session, center, people["wang"], date(2026, 11, 4))
+    golden(f"stats.wang.today.{locale}", render("stats", locale, v=view, policy=center.policy))
+    shown = blocks("stats", locale, v=view, policy=center.policy)
+    golden(f"stats.wang.today.blocks.{locale}", json.dumps(shown, ensure_ascii=False, indent=1) + "\n")
+
+
+@pytest.mark.parametrize("at, day, en, zh", [
+    (FOUR_PAST_THREE, date(2026, 11, 4), "Numbers as of 15:02 today.", "数据更新于今天 15:02。"),
+    (datetime(2026, 11, 3, 16, 30, tzinfo=UTC), date(2026, 11, 4),  # 00:30 on the 4th in Shanghai
+     "Numbers as of 00:30 today.", "数据更新于今天 00:30。"),
+    (datetime(2026, 11, 3, 13, 0, tzinfo=UTC), date(2026, 11, 4), "Numbers as of 21:00 yesterday.",
+     "数据更新于昨天 21:00。"),
+    (datetime(2026, 10, 30, 13, 0, tzinfo=UTC), date(2026, 11, 2),  # Monday morning, before its first pull
+     "Numbers as of 21:00 on Fri 30 Oct.", "数据更新于10月30日 周五 21:00。"),
+])
+def test_the_as_of_line_in_the_centers_time_zone(session, center, people, at, day, en, zh):
+    pulled(session, at)
+    view = today_of(session, center, people["wang"], day)
+    assert [render("stats", locale, v=view, policy=center.policy).splitlines()[1] for locale in LOCALES] == [en, zh]
+
+
+def test_no_as_of_line_before_the_first_pull(session, center, people):
+    view = today_of(session, center, people["wang"], date(2026, 11, 4))
+    assert view.as_of is None
+    assert render("stats", "en", v=view, policy=center.policy).splitlines()[1] == ""
 
 
 @pytest.mark.parametrize("locale", LOCALES)

@@ -17,7 +17,7 @@ from bot.usecases.standings import month_standings
 from messages.render import render
 from messages.wecom import cut_bytes, fit, markdown, plain, size
 from scoring.calendar import Month
-from test_messages import LOCALES, golden
+from test_messages import FOUR_PAST_THREE, LOCALES, golden, pulled, today_of
 from wecom_fixtures import long_board
 
 NBSP = "\u00a0"
@@ -32,6 +32,13 @@ def people(session):
 def test_stats(session, center, people, locale):
     view = stats_view(session=session, center=center, agent=people["wang"], day=date(2026, 11, 4))
     golden(f"wecom.stats.wang.{locale}", markdown(render("stats", locale, v=view, policy=center.policy)) + "\n")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_stats_of_today_say_when_the_numbers_were_pulled(session, center, people, locale):
+    pulled(session, FOUR_PAST_THREE)
+    view = today_of(session, center, people["wang"], date(2026, 11, 4))
+    golden(f"wecom.stats.wang.today.{locale}", markdown(render("stats", locale, v=view, policy=center.policy)) + "\n")
 
 
 @pytest.mark.parametrize("locale", LOCALES)

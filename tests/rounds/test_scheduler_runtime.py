@@ -43,9 +43,12 @@ from bot.config.center import Center, open_center
 from bot.store.db import make_engine
 from bot.store.models import Agent, DailyStat, Delivery, JobRun, StatsPull, utcnow
 from bot.usecases.days import nudges
+from bot.usecases.mystats import stats_view
 from bot.outbox.deliveries import Message
 from bot.rounds.scheduler import Rounds, build_scheduler
+from bot.rounds.status import jobs_status
 from bot.config.settings import Settings, SlackSettings, StatsSource
+from bot.sources import folder
 from bot.doors.slack.platform import METADATA_EVENT
 from bot.doors.wiring import chat_platforms
 from factories import add_agent
@@ -562,20 +565,164 @@ def test_the_commands_scheduler_has_morning_month_end_retry_and_catch_up(databas
     assert build_scheduler(rounds).__class__ is BackgroundScheduler  # kpibot serve's
 
 
-def test_with_a_stats_source_the_scheduler_also_pulls_at_half_past_eight(database_url, engine, standin, tmp_path):
+def test_with_a_stats_source_the_scheduler_also_pulls_every_half_hour_of_the_day(database_url, engine, standin,
+                                                                                 tmp_path):
     exports = tmp_path / "exports"
     exports.mkdir()
     write_csv(exports / "2026-11-20.csv", [["date", "employee_id", "calls", "talk_minutes"]])
     center = open_center(chat_settings(database_url, standin, stats=StatsSource(str(exports))))
-    scheduler = build_scheduler(Rounds(center, engine, chat_platforms(center.settings, engine)), blocking=True)
+    rounds = Rounds(center, engine, chat_platforms(center.settings, engine))
+    scheduler = build_scheduler(rounds, blocking=True)
 
     assert [j.id for j in scheduler.get_jobs()] == ["morning", "month-end", "pull", "retry", "catch-up"]
     pull = scheduler.get_job("pull")
-    assert pull.trigger.get_next_fire_time(None, at("2026-11-22 09:00:00")) == at("2026-11-23 08:30:00")
-    assert (pull.coalesce, pull.misfire_grace_time) == (True, 3 * 3600)
+    assert pull.func == rounds.scheduled_pull
+    assert fire_times(pull.trigger, "2026-11-23 08:00:00", 4) == [
+        "2026-11-23 08:30", "2026-11-23 09:00", "2026-11-23 09:30", "2026-11-23 10:00"]
+    assert fire_times(pull.trigger, "2026-11-23 20:40:00", 2) == ["2026-11-23 21:00", "2026-11-24 08:30"]
+    # Cron does not know the calendar: it fires on a Sunday too, and the pull finds nothing due.
+    assert fire_times(pull.trigger, "2026-11-22 08:00:00", 1) == ["2026-11-22 08:30"]
+    assert (pull.coalesce, pull.max_instances, pull.misfire_grace_time) == (True, 1, 3 * 3600)
     with freeze_time("2026-11-23 08:30:00+08:00"):
         (pulled,) = pull.func()
     assert (pulled.row.name, pulled.row.rows, pulled.row.error) == ("2026-11-20.csv", 0, None)
+
+
+def fire_times(trigger, after: str, count: int) -> list[str]:
+    """The next `count` times `trigger` fires after `after` (Shanghai), in Shanghai."""
+    found, moment = [], at(after)
+    for _ in range(count):
+        moment = trigger.get_next_fire_time(moment if found else None, moment)
+        found.append(moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M"))
+        moment += timedelta(microseconds=1)
+    return found
+
+
+# --- the stats pull, once a slot ----------------------------------------------------------------
+
+A001_TODAY = [["日期", "工号", "通话次数", "通话时长"], ["2026-11-23", "A001", "31", "70"]]
+
+
+@pytest.fixture
+def exports(tmp_path, monkeypatch) -> Path:
+    """The drop folder; a file in it is taken at once (the folder's own tests wait for it to settle)."""
+    monkeypatch.setattr(folder, "SETTLE_SECONDS", 0.0)
+    drop = tmp_path / "exports"
+    drop.mkdir()
+    return drop
+
+
+@pytest.fixture
+def sourced(database_url, engine, standin, people, exports) -> Rounds:
+    """Rounds with a folder of exports as the stats source."""
+    settings = chat_settings(database_url, standin, stats=StatsSource(str(exports)))
+    return Rounds(open_center(settings), engine, chat_platforms(settings, engine))
+
+
+def pulled_at(text: str, *pullers: Rounds) -> list[list[tuple[str, bool]]]:
+    """What each of `pullers` pulled at `text` (Shanghai): (file, new) for each file."""
+    with freeze_time(datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)):
+        return [[(p.row.name, p.new) for p in puller.scheduled_pull()] for puller in pullers]
+
+
+def test_each_slot_is_pulled_once_whatever_the_replicas(sourced, engine, database_url, exports):
+    write_csv(exports / "2026-11-23.csv", A001_TODAY)
+    other = make_engine(database_url)
+    replica = Rounds(sourced.center, other, sourced.platforms)
+    try:
+        assert pulled_at("2026-11-23 15:00:00", sourced, replica) == [[("2026-11-23.csv", True)], []]
+        assert pulled_at("2026-11-23 15:20:00", replica) == [[]]  # still the 15:00 slot: pulled already
+        write_csv(exports / "2026-11-23.csv", A001_TODAY)  # the same export again
+        assert pulled_at("2026-11-23 15:30:00", replica) == [[("2026-11-23.csv", False)]]  # read: unchanged
+    finally:
+        other.dispose()
+
+    assert runs(engine) == [("pull", "2026-11-23T15:00", "done"), ("pull", "2026-11-23T15:30", "done")]
+    with Session(engine) as session:
+        summaries = session.exec(select(JobRun.summary).order_by(JobRun.id)).all()
+    assert [json.loads(s) for s in summaries] == [{"files": 1, "new": 1, "failed": 0},
+                                                  {"files": 1, "new": 0, "failed": 0}]
+
+
+@pytest.mark.parametrize("moment", [
+    "2026-11-23 08:29:00",  # Monday, before the first pull
+    "2026-11-22 15:00:00",  # a Sunday
+    "2026-10-05 15:00:00",  # a Monday in the National Day holiday
+])
+def test_out_of_the_window_or_on_a_day_off_the_trigger_pulls_nothing(sourced, engine, exports, moment):
+    write_csv(exports / "2026-11-23.csv", A001_TODAY)
+
+    assert pulled_at(moment, sourced) == [[]]
+    assert runs(engine) == []
+    with Session(engine) as session:
+        assert session.exec(select(StatsPull)).all() == []
+
+
+def test_on_a_make_up_saturday_the_pull_runs(sourced, engine, exports):
+    write_csv(exports / "2026-10-10.csv", [A001_TODAY[0], ["2026-10-10", "A001", "12", "30"]])
+
+    assert pulled_at("2026-10-10 10:10:00", sourced) == [[("2026-10-10.csv", True)]]
+    assert runs(engine) == [("pull", "2026-10-10T10:00", "done")]
+
+
+def test_a_pull_that_fails_still_closes_its_slot(sourced, engine, exports):
+    exports.rmdir()  # the share went away
+    with pytest.raises(FileNotFoundError), freeze_time("2026-11-23 15:00:00+08:00"):
+        sourced.scheduled_pull()
+
+    assert runs(engine) == [("pull", "2026-11-23T15:00", "done")]  # the 15:30 slot tries again
+
+
+def test_the_half_hour_trigger_pulls_what_came_since_the_bot_started(sourced, engine, exports):
+    """Started at 14:50, the bot pulls at once (the catch-up); the export is rewritten at 14:55 with
+    the calls made since; the 15:00 trigger pulls it in."""
+    write_csv(exports / "2026-11-23.csv", A001_TODAY)
+    with freeze_time("2026-11-23 14:50:00+08:00", tick=True) as clock, \
+            Running(sourced, without=("retry",)) as scheduler:
+        scheduler.finished("catch-up")
+        assert calls_on(engine, date(2026, 11, 23)) == {"A001": 31}
+        write_csv(exports / "2026-11-23.csv", [A001_TODAY[0], ["2026-11-23", "A001", "35", "80"]])
+        clock.move_to("2026-11-23 15:00:01+08:00")
+        scheduler.scheduler.wakeup()
+        (pulled,) = scheduler.finished("pull")
+
+    assert [(p.row.name, p.row.updated) for p in pulled.retval] == [("2026-11-23.csv", 1)]
+    assert calls_on(engine, date(2026, 11, 23)) == {"A001": 35}
+    assert runs(engine) == [("pull", "2026-11-23T15:00", "done")]
+    with Session(engine) as session:  # /mystats a little later
+        a001 = session.exec(select(Agent).where(Agent.employee_id == "A001")).one()
+        shown = render("stats", "en", v=stats_view(session=session, center=sourced.center, agent=a001,
+                                                   day=date(2026, 11, 23), today=date(2026, 11, 23)),
+                       policy=sourced.center.policy).splitlines()
+    assert shown[1:4] == ["Numbers as of 15:00 today.", "", "Mon 23 Nov: 35 of 60 calls, 80 of 150 talk minutes"]
+
+
+def calls_on(engine, day: date) -> dict[str, int]:
+    with Session(engine) as session:
+        rows = session.exec(select(Agent.employee_id, DailyStat.calls).join(DailyStat, DailyStat.agent_id == Agent.id)
+                            .where(DailyStat.day == day)).all()
+    return dict(rows)
+
+
+def test_the_retry_leaves_a_pull_whose_process_died_to_the_next_slot(rounds, standin, engine):
+    add_run(engine, "pull", "2026-11-23T15:00", beat_ago=timedelta(minutes=10))
+
+    rounds.retry()
+
+    assert standin.calls == []
+    assert runs(engine) == [("pull", "2026-11-23T15:00", "running")]
+
+
+def test_jobs_status_lists_the_rounds_not_each_pull_slot(sourced, engine, exports):
+    write_csv(exports / "2026-11-23.csv", A001_TODAY)
+    add_run(engine, "morning", "2026-11-23", beat_ago=timedelta(hours=6))
+    for moment in ("2026-11-23 15:00:00", "2026-11-23 15:30:00"):
+        pulled_at(moment, sourced)
+
+    with Session(engine) as session:
+        shown = jobs_status(session=session)
+    assert [(line.run.job, line.run.period) for line in shown.runs] == [("morning", "2026-11-23")]
+    assert [p.name for p in shown.pulls] == ["2026-11-23.csv"]
 
 
 class Process:
@@ -649,7 +796,7 @@ def test_kpibot_scheduler_starts_its_jobs_and_stops_on_ctrl_c_or_sigterm(environ
     assert process.interrupt(signum) == 0
     added = [m for m in process.logged("apscheduler.scheduler") if m.startswith("Added job")]
     assert added == ['Added job "Rounds.tick" to job store "default"', 'Added job "Rounds.tick" to job store "default"',
-                     'Added job "Rounds.pull" to job store "default"',
+                     'Added job "Rounds.scheduled_pull" to job store "default"',
                      'Added job "Rounds.retry" to job store "default"', 'Added job "Rounds.catch_up" to job store "default"']
 
 

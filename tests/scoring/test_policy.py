@@ -72,6 +72,10 @@ def test_only_the_two_seed_tiers_are_built_in(policy):
         ("contact_target", 0.60),
         ("morning_at", time(9, 0)),
         ("month_end_at", time(9, 30)),
+        ("pull_at", time(8, 30)),
+        ("pull_until", time(21, 0)),
+        ("pull_every_minutes", 30),
+        ("catch_up_hours", 3),
     ],
     ids=lambda v: v if isinstance(v, str) else "",
 )
@@ -251,6 +255,21 @@ WRONG = [
                  "contact_rate.ladder[0].points", "not_whole", id="ladder-step-points"),
     pytest.param(setting("schedule.morning", "9am"), "schedule.morning", "not_time",
                  id="morning-not-a-time"),
+    pytest.param(deleting("schedule.pull_until"), "schedule.pull_until", "missing", id="missing-pull-until"),
+    pytest.param(deleting("schedule.pull_every_minutes"), "schedule.pull_every_minutes", "missing",
+                 id="missing-pull-every"),
+    pytest.param(setting("schedule.pull_until", "late"), "schedule.pull_until", "not_time",
+                 id="pull-until-not-a-time"),
+    pytest.param(setting("schedule.pull_until", time(8, 0)), "schedule.pull_until", "pull_window",
+                 id="pull-until-before-pull"),
+    pytest.param(setting("schedule.pull_until", time(8, 30)), "schedule.pull_until", "pull_window",
+                 id="pull-until-at-pull"),
+    pytest.param(setting("schedule.pull_every_minutes", 721), "schedule.pull_every_minutes", "out_of_range",
+                 id="pull-every-over-twelve-hours"),
+    pytest.param(setting("schedule.pull_every_minutes", -1), "schedule.pull_every_minutes", "out_of_range",
+                 id="pull-every-negative"),
+    pytest.param(setting("schedule.pull_every_minutes", 7.5), "schedule.pull_every_minutes", "not_whole",
+                 id="pull-every-not-whole"),
     pytest.param(setting("center.holidays", "2027-01-01"), "center.holidays", "not_dates",
                  id="holidays-not-a-list"),
     pytest.param(setting("center.holidays", ["2027-01-01"]), "center.holidays[0]", "not_date",
@@ -331,6 +350,20 @@ def test_a_time_given_as_a_number_is_not_a_time():
     assert (caught.value.key, caught.value.reason) == ("schedule.morning", "not_time")
 
 
+@pytest.mark.parametrize("locale, line", [
+    ("en", ("Policy x.toml: schedule.pull_until must be later than schedule.pull (08:30:00) on the same day, "
+            "not 08:00:00: the last pull of a working day starts after its first.")),
+    ("zh-CN", ("策略文件 x.toml：schedule.pull_until 必须晚于同一天的 schedule.pull（08:30:00），当前为 08:00:00："
+               "每个工作日最后一次拉取须在第一次之后开始。")),
+])
+def test_a_pull_window_the_wrong_way_round_names_both_times(locale, line):
+    data = default_data()
+    setting("schedule.pull_until", time(8, 0))(data)
+    with pytest.raises(PolicyError) as caught:
+        parse_policy(data, "x.toml")
+    assert describe(caught.value, locale) == line
+
+
 # --- edits a policy author may make ---------------------------------------------------
 
 
@@ -355,8 +388,12 @@ def test_a_personalised_tier_can_be_added():
         (setting("center.holidays", [date(2027, 1, 1)]), "holidays", frozenset({date(2027, 1, 1)})),
         (setting("score.max_points_per_entry", 100), "max_points", 100),
         (setting("levels.up_above", 70), "level_up_above", 70.0),  # equal bands are in order
+        (setting("schedule.pull_every_minutes", 0), "pull_every_minutes", 0),  # once a day
+        (setting("schedule.pull_every_minutes", 720), "pull_every_minutes", 720),
+        (setting("schedule.pull_until", time(8, 31)), "pull_until", time(8, 31)),
     ],
-    ids=["time-as-text", "extra-holiday", "max-equals-base", "equal-level-bands"],
+    ids=["time-as-text", "extra-holiday", "max-equals-base", "equal-level-bands", "pull-once-a-day",
+         "pull-every-twelve-hours", "pull-until-a-minute-on"],
 )
 def test_valid_edits_parse(mutate, attribute, expected):
     data = default_data()

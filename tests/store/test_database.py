@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from alembic import command
@@ -15,7 +15,8 @@ from sqlmodel import Session, SQLModel, select
 from bot.store.models import Agent
 
 from bot.store.db import SchemaError, _alembic_config, ensure_schema, is_current, make_engine, normalise_url, upgrade
-from bot.store.models import DailyStat, LedgerEntry
+from bot.store.models import DailyStat, LedgerEntry, StatsPull
+from bot.store.queries import last_pulled
 from factories import add_agent, add_entry
 from scoring.problems import Problem
 
@@ -80,6 +81,24 @@ def test_one_row_per_agent_and_day(migrated):
         session.add(DailyStat(agent_id=agent.id, day=date(2026, 11, 3), calls=2, talk_seconds=60))
         with pytest.raises(IntegrityError):
             session.commit()
+
+
+def test_the_last_pull_is_the_newest_that_imported_whatever_the_sessions_zone(migrated):
+    quarter_past = datetime(2026, 11, 4, 7, 15, tzinfo=UTC)
+    with Session(migrated) as session:
+        assert last_pulled(session=session) is None
+        shanghai = timezone(timedelta(hours=8))
+        session.add_all([
+            StatsPull(name="a.csv", sha256="1", pulled_at=quarter_past - timedelta(hours=5)),
+            StatsPull(name="b.csv", sha256="2", pulled_at=quarter_past.astimezone(shanghai)),
+            StatsPull(name="c.csv", sha256="", error="unreachable", pulled_at=quarter_past + timedelta(minutes=30)),
+        ])
+        session.commit()
+    with Session(migrated) as session:
+        if migrated.dialect.name == "postgresql":
+            session.execute(text("SET TIME ZONE 'America/New_York'"))
+        found = last_pulled(session=session)
+    assert found == quarter_past and found.utcoffset() is not None
 
 
 def test_sqlite_upgrades_itself_but_postgresql_asks_first(tmp_path, pg_url):

@@ -6,7 +6,7 @@ The center is the one of tests/usecases/conftest.py on Wednesday 4 November 2026
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlmodel import Session, select
@@ -14,10 +14,11 @@ from sqlmodel import Session, select
 from bot.outbox import deliveries
 from bot.outbox.platforms import Platforms, write
 from bot.store import queries
-from bot.store.models import Agent, Delivery, LedgerEntry
+from bot.store.models import Agent, Delivery, LedgerEntry, StatsPull
 from bot.usecases.answer import Answer, Request, answer, command_of, home
 from said import TODAY
 from messages.render import render
+from messages.slack import view
 from recording import RecordingPlatform
 
 
@@ -170,6 +171,31 @@ def test_a_home_shows_an_agent_their_stats_and_anyone_else_their_teams(session, 
     given = home(session=session, center=center, request=Request("home", "", person), today=TODAY)
     assert bool(given.context["v"]) == (shows == "v")
     assert bool(given.context["digests"]) == (shows == "digests")
+
+
+# --- when the numbers were last pulled ---------------------------------------------------------------
+
+AS_OF = "Numbers as of 15:02 today."
+
+
+@pytest.fixture
+def pulled_at_two_past_three(session) -> None:
+    session.add(StatsPull(name="2026-11-04.csv", sha256="0" * 64, pulled_at=datetime(2026, 11, 4, 7, 2, tzinfo=UTC)))
+    session.commit()
+
+
+@pytest.mark.parametrize("words, shown", [
+    ("", True), ("today", True), ("今天", True), ("month", True),  # views that run to today
+    ("yesterday", False), ("2026-11-03", False), ("2026-10", False),  # days and months gone by
+])
+def test_mystats_says_when_the_numbers_were_pulled_on_views_of_today(ask, pulled_at_two_past_three, words, shown):
+    assert (AS_OF in said(ask("A001", "mystats", words))) == shown
+
+
+def test_the_app_home_says_it_too(session, center, people, pulled_at_two_past_three):
+    given = home(session=session, center=center, request=Request("home", "", people["wang"]), today=TODAY)
+    assert view("home", given.locale, **given.context)["blocks"][1] == {
+        "type": "context", "elements": [{"type": "mrkdwn", "text": AS_OF}]}
 
 
 # --- the DMs an answer causes, sent once --------------------------------------------------------------

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from freezegun import freeze_time
 
 import scenario
 from bot.store import queries
+from bot.store.models import StatsPull
 from bot.usecases.days import nudges
 
 
@@ -55,6 +56,25 @@ def test_a_month_as_mystats_shows_it(cli):
     code, out, _ = cli("stats", "show", "A001", "--date", "2026-11")
     assert code == 0 and "Wed 4 Nov" not in out
     assert "November 2026 up to Mon 30 Nov: 181 of 1,260 calls, 454 of 3,150 talk minutes" in out
+
+
+@freeze_time("2026-11-04 15:10:00+08:00")
+def test_today_says_when_the_numbers_were_last_pulled_in_the_centers_time_zone(cli, session):
+    session.add_all([StatsPull(name="a.csv", sha256="0" * 64, pulled_at=datetime(2026, 11, 4, 7, 2, tzinfo=UTC)),
+                     StatsPull(name="b.csv", sha256="", error="unreachable",
+                               pulled_at=datetime(2026, 11, 4, 7, 5, tzinfo=UTC))])  # not pulled: not counted
+    session.commit()
+
+    assert cli("stats", "show", "A001")[1].splitlines()[:2] == [
+        "Wang Fang (A001) · Team 1 · veteran", "Numbers as of 15:02 today."]
+    assert cli("stats", "show", "A001", "--locale", "zh-CN")[1].splitlines()[1] == "数据更新于今天 15:02。"
+    assert "Numbers as of" in cli("stats", "show", "A001", "--date", "month")[1]
+    assert "Numbers as of" not in cli("stats", "show", "A001", "--date", "2026-11-03")[1]
+
+
+@freeze_time("2026-11-04 15:10:00+08:00")
+def test_before_any_pull_there_is_no_as_of_line(cli):
+    assert cli("stats", "show", "A001")[1].splitlines()[1] == ""
 
 
 @pytest.mark.parametrize("args, message", [
