@@ -76,10 +76,6 @@ class StatsSource:
         return "database" if "://" in self.source else "folder"
 
     @property
-    def is_url(self) -> bool:
-        return self.kind == "http"
-
-    @property
     def field_names(self) -> dict[str, str]:
         """KPIBOT_STATS_FIELDS as {kpibot field: the source's name}."""
         names = {}

@@ -21,11 +21,13 @@ PULL_SUMMARY = "pull-summary"
 SHOWN_ROWS = 5  # of each pull's rows left out; the count is of them all
 
 
-@dataclass(frozen=True)
+@dataclass
 class PullTrouble:
     at: datetime  # in the center's time zone
     pull: StatsPull
     skipped: Skipped
+    last_at: datetime | None = None  # the same error again until then, `times` in all
+    times: int = 1
 
 
 def pull_and_tell(*, center: Center, engine: Engine, platforms: Platforms, today: date) -> list[Pulled]:
@@ -56,7 +58,17 @@ def day_troubles(*, session: Session, center: Center, day: date) -> list[PullTro
                                                  StatsPull.pulled_at < start + timedelta(days=1),
                                                  (StatsPull.skipped > 0) | (StatsPull.error.is_not(None)))
                          .order_by(StatsPull.pulled_at, StatsPull.id)).all()
-    return [PullTrouble(_local(p.pulled_at, center), p, skipped_rows(p)) for p in pulls]
+    troubles: list[PullTrouble] = []
+    failing: dict[tuple[str, str], PullTrouble] = {}  # a source down all morning is one line
+    for p in pulls:
+        again = failing.get((p.name, p.error)) if p.error else None
+        if again is not None:
+            again.last_at, again.times = _local(p.pulled_at, center), again.times + 1
+            continue
+        troubles.append(PullTrouble(_local(p.pulled_at, center), p, skipped_rows(p)))
+        if p.error:
+            failing[(p.name, p.error)] = troubles[-1]
+    return troubles
 
 
 def _notes(session: Session, center: Center, day: date, troubles: list[PullTrouble]):

@@ -14,7 +14,8 @@ from bot.sources.tables import CellError, Column, Formula, Table, cell, extra_ce
 from scoring.problems import Problem
 
 Progress = Callable[[int, int], None]  # (rows checked, rows in all)
-EMPLOYEE_ID = Column("employee_id", ("工号", "employee id", "员工编号", "员工工号", "坐席工号"), True)
+EMPLOYEE_ID = Column("employee_id", ("工号", "employee id", "员工编号", "员工工号", "员工号", "坐席工号", "座席工号",
+                                    "坐席编号", "agent id", "agent no", "agent number"), True)
 
 
 @dataclass(frozen=True)

@@ -27,21 +27,26 @@ from bot.sources.tables import (
 )
 from bot.store.models import Agent, DailyStat, utcnow
 
+# Each column's names besides its own: the Chinese of the documents and of CTI exports, and the
+# English of CTI APIs (matched ignoring case, spaces, _ and -: "Agent ID" is agent_id).
 DAILY = (
-    Column("date", ("日期",), True),
+    Column("date", ("日期", "统计日期", "业务日期", "day", "stat date", "report date"), True),
     EMPLOYEE_ID,
-    Column("calls", ("通话次数", "通次", "呼叫次数", "外呼次数"), True),
-    Column("talk_minutes", ("通话时长", "通时", "通话分钟", "通话时长(分钟)", "通话时长(分)")),
-    Column("talk_seconds", ("通话秒数", "通话时长(秒)")),  # instead of talk_minutes
+    Column("calls", ("通话次数", "通次", "呼叫次数", "外呼次数", "呼出次数", "通话量", "call count", "total calls"), True),
+    Column("talk_minutes", ("通话时长", "通时", "通话分钟", "通话时长(分钟)", "通话时长(分)", "总通话时长",
+                            "通话总时长", "talk minutes", "talk time (min)")),
+    Column("talk_seconds", ("通话秒数", "通话时长(秒)", "总通话秒数", "talk seconds", "talk time (s)")),  # or minutes
     Column("members", ("发展会员", "会员数", "发展会员数")),
     Column("leads_assigned", ("分配数据", "分配数据量", "数据量")),
     Column("leads_contacted", ("接触量", "已接触", "接触数据量")),
 )
 CDR = (
     EMPLOYEE_ID,
-    Column("started_at", ("开始时间", "通话开始时间", "呼叫时间"), True),
-    Column("talk_seconds", ("通话秒数", "通话时长(秒)", "通话时长"), True),
-    Column("call_id", ("通话ID", "呼叫ID", "通话编号", "话单编号", "流水号", "call id", "uniqueid")),
+    Column("started_at", ("开始时间", "通话开始时间", "呼叫时间", "呼叫开始时间", "start time", "call start",
+                          "calldate", "started"), True),
+    Column("talk_seconds", ("通话秒数", "通话时长(秒)", "通话时长", "talk seconds", "talk time", "billsec"), True),
+    Column("call_id", ("通话ID", "呼叫ID", "通话编号", "话单编号", "话单ID", "流水号", "call id", "uniqueid",
+                       "call uuid")),
 )
 FORMATS = {"daily": DAILY, "cdr": CDR}
 TALK = ("talk_minutes", "talk_seconds")  # a day's talk time: one of these

@@ -1,6 +1,7 @@
 """An http(s) source: a URL with {date} for each day pulled. It answers a file (CSV or XLSX, read
-as any export) or JSON records; with {page} in the URL, pages 1, 2, … are fetched until one has
-no records, and an answer naming a `next` URL is followed. An auth header comes from
+as any export) or JSON records; with {page} (1, 2, …) or {offset} (records so far) in the URL,
+pages are fetched until one has no records or the answer's total is reached, and an answer
+naming a `next` URL is followed. An auth header comes from
 KPIBOT_STATS_AUTH. A source that is down, slow or answers garbage is tried again after a wait;
 one that refuses kpibot's credentials is not."""
 
@@ -40,25 +41,32 @@ class WebSource:
                 yield Unreached(url, err)
 
     def _batch(self, url: str) -> Batch:
-        first = self._fetch(url.replace("{page}", "1"))
+        first = self._fetch(_page_url(url, 1, 0))
         if first.data is None:
             return self._file(url, first)
-        pages = [first, *self._more_pages(url, first)]
-        records = [r for page in pages for r in records_in(page.data, self.stats.records)]
+        pages, records = [first], records_in(first.data, self.stats.records)
+        while (target := self._next_page(url, pages, records)) is not None:
+            page = self._fetch(target)
+            if page.body == pages[-1].body:  # an API that repeats its last page past the end
+                break
+            pages.append(page)
+            records += records_in(page.data, self.stats.records)
         digest = hashlib.sha256(b"\n".join(p.body for p in pages)).hexdigest()
         return Batch(url, digest, read=lambda columns: records_table(url, records, columns) if records else None)
 
-    def _more_pages(self, url: str, page: Answer) -> Iterator[Answer]:
-        for number in range(2, MOST_PAGES + 1):
-            following = page.data.get("next") if isinstance(page.data, dict) else None
-            if isinstance(following, str) and following:
-                target = urljoin(page.url, following)
-            elif "{page}" in url and records_in(page.data, self.stats.records):
-                target = url.replace("{page}", str(number))
-            else:
-                return
-            page = self._fetch(target)
-            yield page
+    def _next_page(self, url: str, pages: list[Answer], records: list) -> str | None:
+        """The next page's URL: the answer's `next` link, else the next {page} or {offset} while
+        the last page had records and the answer's total (when it gives one) is not reached."""
+        last = pages[-1]
+        following = last.data.get("next") if isinstance(last.data, dict) else None
+        if isinstance(following, str) and following:
+            return urljoin(last.url, following)
+        paged = "{page}" in url or "{offset}" in url
+        total = _total(last.data)
+        if not paged or len(pages) >= MOST_PAGES or not records_in(last.data, self.stats.records) \
+                or (total is not None and len(records) >= total):
+            return None
+        return _page_url(url, len(pages) + 1, len(records))
 
     def _file(self, url: str, answer: Answer) -> Batch:
         suffix = ".xlsx" if answer.body[:4] == b"PK\x03\x04" else ".csv"
@@ -88,6 +96,23 @@ class WebSource:
         if len(body) > MOST_BYTES:
             raise SourceError("pull.refused.too_large", most=MOST_BYTES // 1024 // 1024)
         return Answer(url, body, kind)
+
+
+def _page_url(url: str, page: int, offset: int) -> str:
+    return url.replace("{page}", str(page)).replace("{offset}", str(offset))
+
+
+TOTALS = ("total", "totalCount", "total_count", "totalElements", "totalRecords")
+
+
+def _total(body: Any) -> int | None:
+    """How many records the answer says there are in all, when it says."""
+    for level in (body, body.get("data") if isinstance(body, dict) else None):
+        if isinstance(level, dict):
+            for key in TOTALS:
+                if isinstance(level.get(key), int) and not isinstance(level.get(key), bool):
+                    return level[key]
+    return None
 
 
 @dataclass

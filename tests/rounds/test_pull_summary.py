@@ -79,3 +79,20 @@ def test_each_admin_hears_once_of_the_last_working_days_troubles(world, engine, 
 
     pull_at(world, engine, "2026-11-24T01:00:00Z", date(2026, 11, 24))  # Tuesday's next pull
     assert len(platform.sent) == 2
+
+
+def test_a_source_down_all_day_is_one_line(world, engine, tmp_path, monkeypatch):
+    center, platforms, platform = world
+    from bot.sources import batches
+    monkeypatch.setattr(batches, "WAITS", (0.0, 0.0))
+    gone = tmp_path / "no-such.db"
+    down = open_center(Settings(database_url=center.settings.database_url,
+                                stats=StatsSource(source=f"sqlite:///{gone}?mode=ro", query="SELECT * FROM daily")))
+    for moment in ("2026-11-23T01:00:00Z", "2026-11-23T01:30:00Z", "2026-11-23T07:00:00Z"):
+        with freeze_time(moment):
+            pull_and_tell(center=down, engine=engine, platforms=platforms, today=date(2026, 11, 23))
+    with freeze_time("2026-11-24T00:30:00Z"):
+        pull_and_tell(center=down, engine=engine, platforms=platforms, today=date(2026, 11, 24))
+    told = {key: text for key, _, text in platform.sent}["pull-summary:2026-11-23:ADM"].splitlines()
+    assert told[0] == "Stats pulls of Mon 23 Nov: 0 with rows left out, 1 with nothing imported."
+    assert told[1].startswith(f"09:00–15:00 · sqlite:///{gone}?mode=ro · not imported, 3 times: ")

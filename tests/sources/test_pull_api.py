@@ -76,15 +76,38 @@ def test_every_page_of_both_days_is_pulled_with_the_auth_header_and_pulling_agai
     assert stats(engine) == {("A001", "2026-11-23"): (61, 9000), ("A002", "2026-11-23"): (48, 7260),
                              ("A003", "2026-11-23"): (55, 8100), ("A001", "2026-11-24"): (30, 4000),
                              ("A002", "2026-11-24"): (22, 3000)}
-    # Two to a page: Monday's three records on pages 1 and 2, then an empty page 3 ends the day.
+    # Two to a page: Monday's three records on pages 1 and 2, where the total is reached.
     assert [a.path for a in cti.asked] == [
         "/api/stats?date=2026-11-23&page=1", "/api/stats?date=2026-11-23&page=2",
-        "/api/stats?date=2026-11-23&page=3", "/api/stats?date=2026-11-24&page=1",
-        "/api/stats?date=2026-11-24&page=2"]
+        "/api/stats?date=2026-11-24&page=1"]
     assert {a.auth for a in cti.asked} == {f"Bearer {TOKEN}"}
 
     assert kpibot("jobs", "run", "pull", at="2026-11-24T07:30:00Z") == (0, (
         f"{name(cti, '2026-11-23')}: imported before.\n{name(cti, '2026-11-24')}: imported before.\n"), "")
+    assert len(stats(engine)) == 5
+
+
+@pytest.mark.parametrize(("paging", "source", "asked"), [
+    ("bare", "/api/stats?date={date}&page={page}",  # no total: an empty page ends the day
+     ["/api/stats?date=2026-11-23&page=1", "/api/stats?date=2026-11-23&page=2", "/api/stats?date=2026-11-23&page=3"]),
+    ("next", "/api/stats?date={date}",  # each page links the next, the last none
+     ["/api/stats?date=2026-11-23", "/api/stats?date=2026-11-23&page=2"]),
+    ("bare", "/api/stats?date={date}&offset={offset}",
+     ["/api/stats?date=2026-11-23&offset=0", "/api/stats?date=2026-11-23&offset=2",
+      "/api/stats?date=2026-11-23&offset=3"]),
+])
+def test_every_way_of_paging_gets_every_record(kpibot, roster, cti, engine, paging, source, asked):
+    cti.paging = paging
+    assert kpibot("jobs", "run", "pull", KPIBOT_STATS_SOURCE=cti.url + source)[0] == 0
+    assert [a.path for a in cti.asked if "2026-11-23" in a.path] == asked
+    assert len(stats(engine)) == 5
+
+
+def test_an_api_that_repeats_its_last_page_past_the_end_is_read_once(kpibot, roster, cti, engine):
+    cti.paging = "bare"
+    cti.answer_past_end = True
+    assert kpibot("jobs", "run", "pull")[0] == 0
+    assert stats(engine)[("A003", "2026-11-23")] == (55, 8100)
     assert len(stats(engine)) == 5
 
 

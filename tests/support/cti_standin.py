@@ -28,14 +28,18 @@ class Asked:
 class Cti:
     """records: the day (YYYY-MM-DD) -> its records, served `page_size` to a page at
     /api/stats?date=D&page=N (pages from 1; past the last, an empty page) in {"code": 0,
-    "data": {"list": [...], "total": n}}. `script`: answers that replace the next ones, in order:
-    "slow" (longer than the client waits), 500, 401, "html", "cut" (JSON cut short)."""
+    "data": {"list": [...], "total": n}}; or, by `paging`, without the total ("bare"), with a
+    `next` link instead ("next"), or by &offset=N ("offset"). `script`: answers that replace the
+    next ones, in order: "slow" (longer than the client waits), 500, 401, "html", "cut" (JSON cut
+    short)."""
 
     records: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     page_size: int = 2
     script: list[Any] = field(default_factory=list)
     asked: list[Asked] = field(default_factory=list)
     slow_seconds: float = 3.0
+    paging: str = "total"
+    answer_past_end: bool = False  # past the last page, the last page again (as some APIs clamp)
 
     def __post_init__(self):
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -64,9 +68,17 @@ class Cti:
             return 401, "application/json", b'{"code": 401, "msg": "invalid token"}'
         query = parse_qs(urlparse(path).query)
         day, page = query.get("date", [""])[0], int(query.get("page", ["1"])[0])
+        start = int(query["offset"][0]) if "offset" in query else (page - 1) * self.page_size
         records = self.records.get(day, [])
-        shown = records[(page - 1) * self.page_size:page * self.page_size]
-        body = {"code": 0, "data": {"list": shown, "total": len(records), "page": page}}
+        if self.answer_past_end and records and start >= len(records):
+            start = (len(records) - 1) // self.page_size * self.page_size
+        shown = records[start:start + self.page_size]
+        data: dict[str, Any] = {"list": shown}
+        if self.paging == "total":
+            data["total"] = len(records)
+        body: dict[str, Any] = {"code": 0, "data": data}
+        if self.paging == "next" and start + self.page_size < len(records):
+            body["next"] = f"/api/stats?date={day}&page={page + 1}"
         return 200, "application/json; charset=utf-8", json.dumps(body, ensure_ascii=False).encode()
 
 
