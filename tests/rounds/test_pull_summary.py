@@ -15,7 +15,7 @@ from bot.config.center import open_center
 from bot.config.settings import Settings, StatsSource
 from bot.outbox.platforms import Platforms
 from bot.rounds.pull_summary import pull_and_tell
-from bot.sources import folder
+from bot.sources import batches, folder
 from factories import add_agent
 from files import write_csv
 from recording import RecordingPlatform
@@ -83,11 +83,10 @@ def test_each_admin_hears_once_of_the_last_working_days_troubles(world, engine, 
 
 def test_a_source_down_all_day_is_one_line(world, engine, tmp_path, monkeypatch):
     center, platforms, platform = world
-    from bot.sources import batches
     monkeypatch.setattr(batches, "WAITS", (0.0, 0.0))
-    gone = tmp_path / "no-such.db"
+    gone = tmp_path / "unmounted" / "cti.db"  # a folder not there: SQLite cannot open it
     down = open_center(Settings(database_url=center.settings.database_url,
-                                stats=StatsSource(source=f"sqlite:///{gone}?mode=ro", query="SELECT * FROM daily")))
+                                stats=StatsSource(source=f"sqlite:///{gone}", query="SELECT * FROM daily")))
     for moment in ("2026-11-23T01:00:00Z", "2026-11-23T01:30:00Z", "2026-11-23T07:00:00Z"):
         with freeze_time(moment):
             pull_and_tell(center=down, engine=engine, platforms=platforms, today=date(2026, 11, 23))
@@ -95,4 +94,5 @@ def test_a_source_down_all_day_is_one_line(world, engine, tmp_path, monkeypatch)
         pull_and_tell(center=down, engine=engine, platforms=platforms, today=date(2026, 11, 24))
     told = {key: text for key, _, text in platform.sent}["pull-summary:2026-11-23:ADM"].splitlines()
     assert told[0] == "Stats pulls of Mon 23 Nov: 0 with rows left out, 1 with nothing imported."
-    assert told[1].startswith(f"09:00–15:00 · sqlite:///{gone}?mode=ro · not imported, 3 times: ")
+    assert told[1] == (f"09:00–15:00 · sqlite:///{gone} · not imported, 3 times: could not reach the database "
+                       "(unable to open database file) in 3 tries; the numbers already in stay as they were")
