@@ -6,6 +6,7 @@ as Excel in China saves it.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -21,6 +22,8 @@ from zoneinfo import ZoneInfo
 from scoring.problems import Problem
 
 HEADER_SEARCH = 10  # rows at the top of a file that may hold the header
+HEAD_BYTES = 64 * 1024  # how much of a file read_csv_head reads
+WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # XLSX (a zip), and the old XLS
 
 
 class FileProblem(Problem):
@@ -99,9 +102,58 @@ def _find_header(rows: list[tuple[int, list[Any]]], columns: tuple[Column, ...])
     return 0
 
 
+@dataclass(frozen=True)
+class CsvHead:
+    """The top of a CSV file as read_table reads it: the header row, and how to read on from it."""
+
+    header: list[str]
+    delimiter: str
+    skip: int  # lines up to and including the header's, each of them a whole record
+
+
+def read_csv_head(path: Path, columns: tuple[Column, ...]) -> CsvHead | None:
+    """The row read_table would take for the header of a UTF-8 CSV file, from its first HEAD_BYTES
+    alone. None when they cannot tell for certain: a workbook, another encoding, no row after the
+    header there, or a record above the data spanning lines."""
+    with path.open("rb") as file:
+        raw = file.read(HEAD_BYTES + 1)
+    whole = len(raw) <= HEAD_BYTES
+    if path.suffix.lower() in (".xlsx", ".xlsm") or raw[:4] in WORKBOOK_MAGIC:
+        return None
+    try:
+        text = codecs.getincrementaldecoder("utf-8-sig")().decode(raw[:HEAD_BYTES], final=whole)
+    except UnicodeDecodeError:
+        return None
+    delimiter = _delimiter(text)
+    records = list(_records(text, delimiter))
+    if not whole:  # the last record may be cut short
+        records = records[:-1] if "\n" in text else []
+    rows = [(n, cells) for n, cells in records if not all(_blank(c) for c in cells)]
+    if not rows:
+        return None
+    line, header = rows[_find_header(rows, columns)]
+    if len(records) <= line or any(n != count for count, (n, _) in enumerate(records[:line + 1], start=1)):
+        return None
+    return CsvHead(header, delimiter, line)
+
+
+def is_utf8(path: Path) -> bool:
+    """Whether read_table reads the CSV file as UTF-8, as it does when every byte of it is; else as
+    GB18030. Read a piece at a time."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as file:
+        try:
+            while piece := file.read(1 << 20):
+                decoder.decode(piece)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
+
+
 def _csv_lines(path: Path) -> Iterator[tuple[int, list[Any]]]:
     raw = path.read_bytes()
-    if raw[:4] == b"PK\x03\x04" or raw[:4] == b"\xd0\xcf\x11\xe0":
+    if raw[:4] in WORKBOOK_MAGIC:
         raise FileProblem("import.not_csv", file=path.name)
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -111,8 +163,16 @@ def _csv_lines(path: Path) -> Iterator[tuple[int, list[Any]]]:
             continue
     else:
         raise FileProblem("import.unreadable", file=path.name, reason="encoding")
+    return _records(text, _delimiter(text))
+
+
+def _delimiter(text: str) -> str:
+    """A tab when the first line has more tabs than commas, else a comma."""
     first = text.split("\n", 1)[0]
-    delimiter = "\t" if first.count("\t") > first.count(",") else ","
+    return "\t" if first.count("\t") > first.count(",") else ","
+
+
+def _records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     ended = 0
     for cells in reader:
