@@ -11,6 +11,7 @@ from sqlalchemy import insert, update
 from sqlmodel import Session, select
 
 from bot.config.center import Center
+from bot.sources.bulk import BULK_FROM, plain_cdr_days
 from bot.sources.rows import EMPLOYEE_ID, ImportReport, Progress, RowCheck
 from bot.sources.tables import (
     Column,
@@ -64,11 +65,17 @@ def columns_of(fmt: str, names: dict[str, str] | None = None) -> tuple[Column, .
 
 def import_stats(*, session: Session, center: Center, path: str | Path, fmt: str = "daily",
                  today: date, progress: Progress | None = None, skip_bad: bool = False,
-                 name: str | None = None) -> ImportReport:
+                 name: str | None = None, bulk_from: int = BULK_FROM) -> ImportReport:
     """Upsert daily stats from a daily file, or from call detail records summed by local day. One
-    bad row and nothing is written, unless `skip_bad` (see import_table)."""
+    bad row and nothing is written, unless `skip_bad` (see import_table). Call records in a CSV
+    file of `bulk_from` bytes or more are summed in bulk when every row is plain."""
     path = Path(path)
-    table = read_table(path, columns_of(fmt, center.settings.stats.field_names))
+    columns = columns_of(fmt, center.settings.stats.field_names)
+    if fmt == "cdr" and path.is_file() and path.stat().st_size >= bulk_from:
+        report = _import_plain_cdr(session, path, columns, today)
+        if report is not None:
+            return report
+    table = read_table(path, columns)
     return import_table(session=session, center=center, table=table, name=name or path.name, fmt=fmt,
                         today=today, progress=progress, skip_bad=skip_bad)
 
@@ -89,6 +96,20 @@ def import_table(*, session: Session, center: Center, table: Table, name: str, f
     report = ImportReport(fmt, read=len(table.rows), ignored=table.ignored, skipped=rows.bad_rows(),
                           unit=table.unit)
     _upsert_days(session, days, report)
+    session.commit()
+    return report
+
+
+def _import_plain_cdr(session: Session, path: Path, columns: tuple[Column, ...], today: date
+                      ) -> ImportReport | None:
+    """The import of a file of plain call records, summed in bulk; None, with nothing done, for a
+    file with any other row."""
+    agents = {a.employee_id: a for a in session.exec(select(Agent)).all()}
+    plain = plain_cdr_days(path, columns, agents, today, most=MINUTES_A_DAY * 60)
+    if plain is None:
+        return None
+    report = ImportReport("cdr", read=plain.read, ignored=plain.ignored)
+    _upsert_days(session, plain.days, report)
     session.commit()
     return report
 
