@@ -25,6 +25,7 @@ from bot.sources.tables import (
 from bot.store.models import Agent
 
 BULK_FROM = 1_000_000  # bytes: a smaller file is checked row by row, which is quick enough
+READ_BUFFER = 4 << 20  # bytes DuckDB reads at a time: less than its default, for a lower peak of memory
 
 # A plain started_at is YYYY-MM-DD HH:MM:SS (or with a T), naive, so in the center's time zone.
 _DAY = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
@@ -81,32 +82,29 @@ def _sum_days(path: Path, head: CsvHead, table: Table, roster: list[list[Any]], 
 
 def _query(head: CsvHead, table: Table) -> str:
     """Each employee ID and day's calls; a day is plain when its calls are, its employee ID is on
-    the roster and the day is a date between the agent's hire date and today."""
+    the roster, the day is a date from the agent's hire date to today, and no call in the file
+    has another's key."""
     cell = {field: f"c{index}" for field, index in table.columns.items()}
+    employee, started, talk, call = (cell.get(f) for f in ("employee_id", "started_at", "talk_seconds", "call_id"))
+    key = call or f"{employee}, left({started}, 10), substr({started}, 12)"  # as stats._cdr_rows keys a call
+    plain = " and ".join([f"regexp_full_match(substr({started}, 11), '{_TIME}')",
+                          f"regexp_full_match({talk}, '[0-9]+')", f"try_cast({talk} as integer) is not null",
+                          *([f"regexp_full_match({call}, '{_STRIPPED}')"] if call else [])])
     types = ", ".join(f"'c{n}': 'VARCHAR'" for n in range(table.width))
-    call = cell.get("call_id")  # a call's key, as in stats._cdr_rows; else its agent and moment
-    key = "call_id" if call else "employee_id, day, substr(started_at, 12)"
+    calls = (f"read_csv($path, columns = {{{types}}}, header = false, skip = {head.skip}, "
+             f"delim = '{head.delimiter}', quote = '\"', escape = '\"', auto_detect = false, strict_mode = true, "
+             f"null_padding = false, encoding = 'utf-8', buffer_size = {READ_BUFFER})")
     return f"""
-    with calls as (
-        select {cell['employee_id']} as employee_id, {cell['started_at']} as started_at,
-               left({cell['started_at']}, 10) as day, {cell['talk_seconds']} as talk, {call or 'null'} as call_id
-        from read_csv($path, columns = {{{types}}}, header = false, skip = {head.skip},
-                      delim = '{head.delimiter}', quote = '"', escape = '"', auto_detect = false,
-                      strict_mode = true, null_padding = false, encoding = 'utf-8')
-    ), checked as (
-        select employee_id, day, try_cast(talk as integer) as seconds,
-               coalesce(regexp_full_match(substr(started_at, 11), '{_TIME}')
-                        and regexp_full_match(talk, '[0-9]+') and try_cast(talk as integer) is not null
-                        and {f"regexp_full_match(call_id, '{_STRIPPED}')" if call else 'true'}, false)
-               and count(*) over (partition by {key}) = 1 as plain
-        from calls
-    ), days as (
-        select employee_id, day, count(*) as calls, sum(seconds) as talk, bool_and(plain) as plain
-        from checked group by employee_id, day
+    with days as (
+        select {employee} as employee_id, left({started}, 10) as day, count(*) as calls,
+               sum(try_cast({talk} as integer)) as talk, bool_and(coalesce({plain}, false)) as plain
+        from {calls} group by 1, 2
+    ), repeats as (  -- keys are told apart by their hashes: two alike in hash count as a repeat
+        select count(*) - count(distinct hash({key})) as calls from {calls}
     )
     select r.agent_id, try_strptime(d.day, '%Y-%m-%d')::date as day, d.calls, d.talk,
-           coalesce(d.plain and r.agent_id is not null and regexp_full_match(d.day, '{_DAY}')
+           coalesce(d.plain and repeats.calls = 0 and r.agent_id is not null and regexp_full_match(d.day, '{_DAY}')
                     and try_strptime(d.day, '%Y-%m-%d')::date between r.hire_date and $today
                     and d.talk <= $most, false) as plain
-    from days d left join roster r on r.employee_id = d.employee_id
+    from days d cross join repeats left join roster r on r.employee_id = d.employee_id
     """
