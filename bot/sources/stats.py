@@ -193,17 +193,17 @@ def _upsert_days(session: Session, days: dict[tuple[int, date], dict[str, Any]],
     if not days:
         return
     existing = _existing_days(session, days)
-    new, changed = [], []
+    new, changed, now = [], [], utcnow()
     for (agent_id, day), values in days.items():
         row = existing.get((agent_id, day))
         if row is None:
-            new.append({"agent_id": agent_id, "day": day, "updated_at": utcnow(), **values})
+            new.append({"agent_id": agent_id, "day": day, "updated_at": now, **values})
         elif any(row[k] != v for k, v in values.items()):
-            changed.append({"id": row["id"], "updated_at": utcnow(), **values})
+            changed.append({"id": row["id"], "updated_at": now, **values})
         else:
             report.unchanged += 1
-    if new:
-        session.execute(insert(DailyStat), new)
+    if new:  # into the table itself: the ORM's bulk insert takes half as long again
+        session.execute(insert(DailyStat.__table__), new)
     if changed:
         session.execute(update(DailyStat), changed)
     report.added, report.updated = len(new), len(changed)
