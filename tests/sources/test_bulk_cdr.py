@@ -294,16 +294,19 @@ def test_a_plain_file_of_any_shape_is_summed_in_bulk(_migrated_sqlite, folder, c
         _migrated_sqlite, folder, center, path, ROW_BY_ROW)
 
 
-def test_a_call_id_is_what_must_not_repeat_when_the_file_has_one(_migrated_sqlite, folder):
+def test_a_call_id_is_what_must_not_repeat_when_the_file_has_one(_migrated_sqlite, folder, center):
     calls = [call("A001", "2026-11-20 09:00:00", "120", call_id="C1"),
              call("A001", "2026-11-20 09:00:00", "60", call_id="C2"),  # another call at the same moment
              call("A002", "2026-11-20 10:00:00", "300", call_id="C3")]
-    distinct, repeated = (cdr_file(folder, c, order=FULL[:4]) for c in (calls, calls[:2] + [calls[2] | {"call_id": "C1"}]))
-    blank, spaced = (cdr_file(folder, calls[:2] + [calls[2] | {"call_id": c}], order=FULL[:4]) for c in ("", "C3 "))
+    distinct, repeated, blank, spaced = (cdr_file(folder, calls[:2] + [calls[2] | {"call_id": c}], order=FULL[:4])
+                                         for c in ("C3", "C1", "", "C3 "))
 
     assert summed_in_bulk(_migrated_sqlite, folder, distinct).days[
         (1, date(2026, 11, 20))] == {"calls": 2, "talk_seconds": 180}
     assert [summed_in_bulk(_migrated_sqlite, folder, p) for p in (repeated, blank, spaced)] == [None] * 3
+    for path in (distinct, repeated, blank, spaced):
+        assert outcome(_migrated_sqlite, folder, center, path, BULK) == outcome(
+            _migrated_sqlite, folder, center, path, ROW_BY_ROW)
 
 
 def test_an_employee_id_saved_with_a_space_at_its_end_is_never_matched_in_bulk(_migrated_sqlite, folder):
