@@ -29,7 +29,7 @@ def rows_table(name: str, keys: list[str], rows: Iterable[tuple], columns: tuple
 def records_in(body: Any, path: str | None) -> list[Mapping[str, Any]]:
     """The list of records in a JSON answer: at the dotted `path`, else the answer itself when it
     is a list, else the first list under a usual key (one level down too, as in data.list)."""
-    found = _at(body, path) if path else _usual(body)
+    found = records_at(body, path) if path else _usual(body)
     if not isinstance(found, list) or not all(isinstance(r, dict) for r in found):
         raise SourceError("pull.refused.no_records", path=path or "", keys=_keys(body))
     return found
@@ -46,7 +46,8 @@ def _usual(body: Any) -> Any:
     return None
 
 
-def _at(body: Any, path: str) -> Any:
+def records_at(body: Any, path: str) -> Any:
+    """What the JSON answer holds at the dotted `path`; None when nothing."""
     for key in path.split("."):
         body = body.get(key) if isinstance(body, dict) else None
     return body

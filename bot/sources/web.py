@@ -20,7 +20,7 @@ from urllib.request import Request, urlopen
 
 from bot.config.settings import StatsSource
 from bot.sources.batches import Batch, SourceError, Unreached, with_retries
-from bot.sources.records import records_in, records_table
+from bot.sources.records import LIST_KEYS, records_at, records_in, records_table
 
 MOST_PAGES = 10_000
 MOST_BYTES = 200 * 1024 * 1024  # an answer larger than this is not stats
@@ -62,7 +62,7 @@ class WebSource:
         if isinstance(following, str) and following:
             return urljoin(last.url, following)
         paged = "{page}" in url or "{offset}" in url
-        total = _total(last.data)
+        total = _total(last.data, self.stats.records)
         if not paged or len(pages) >= MOST_PAGES or not records_in(last.data, self.stats.records) \
                 or (total is not None and len(records) >= total):
             return None
@@ -105,9 +105,13 @@ def _page_url(url: str, page: int, offset: int) -> str:
 TOTALS = ("total", "totalCount", "total_count", "totalElements", "totalRecords")
 
 
-def _total(body: Any) -> int | None:
-    """How many records the answer says there are in all, when it says."""
-    for level in (body, body.get("data") if isinstance(body, dict) else None):
+def _total(body: Any, path: str | None) -> int | None:
+    """How many records the answer says there are in all, when it says: at the top, beside the
+    records, or in an object under a usual key (data, result, …)."""
+    if not isinstance(body, dict):
+        return None
+    beside = [records_at(body, path.rpartition(".")[0])] if path and "." in path else []
+    for level in (body, *beside, *(body.get(k) for k in LIST_KEYS)):
         if isinstance(level, dict):
             for key in TOTALS:
                 if isinstance(level.get(key), int) and not isinstance(level.get(key), bool):

@@ -103,6 +103,15 @@ def test_every_way_of_paging_gets_every_record(kpibot, roster, cti, engine, pagi
     assert len(stats(engine)) == 5
 
 
+def test_the_total_beside_the_records_ends_the_paging_wherever_the_answer_keeps_them(kpibot, roster, cti, engine):
+    cti.under = "result"  # {"code": 0, "result": {"list": [...], "total": 3}}
+    assert kpibot("jobs", "run", "pull")[0] == 0
+    assert [a.path for a in cti.asked] == [
+        "/api/stats?date=2026-11-23&page=1", "/api/stats?date=2026-11-23&page=2",
+        "/api/stats?date=2026-11-24&page=1"]
+    assert len(stats(engine)) == 5
+
+
 def test_an_api_that_repeats_its_last_page_past_the_end_is_read_once(kpibot, roster, cti, engine):
     cti.paging = "bare"
     cti.answer_past_end = True

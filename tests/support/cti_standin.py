@@ -39,6 +39,7 @@ class Cti:
     asked: list[Asked] = field(default_factory=list)
     slow_seconds: float = 3.0
     paging: str = "total"
+    under: str = "data"  # the key of the object holding the list and its total
     answer_past_end: bool = False  # past the last page, the last page again (as some APIs clamp)
 
     def __post_init__(self):
@@ -76,7 +77,7 @@ class Cti:
         data: dict[str, Any] = {"list": shown}
         if self.paging == "total":
             data["total"] = len(records)
-        body: dict[str, Any] = {"code": 0, "data": data}
+        body: dict[str, Any] = {"code": 0, self.under: data}
         if self.paging == "next" and start + self.page_size < len(records):
             body["next"] = f"/api/stats?date={day}&page={page + 1}"
         return 200, "application/json; charset=utf-8", json.dumps(body, ensure_ascii=False).encode()
