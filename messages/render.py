@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tomllib
 from functools import cache
 from importlib import resources
@@ -48,6 +49,14 @@ def describe(problem: Problem, locale: str, /, prefix: str = "") -> str:
     return text(locale, prefix + problem.code, **problem.fields)
 
 
+def stored_problem(kept: str | None, locale: str, fallback: str | None = None) -> str | None:
+    """A problem kept as JSON ({"code", "fields"}) in words; `fallback` when none was kept."""
+    if not kept:
+        return fallback
+    found = json.loads(kept)
+    return describe(Problem(found["code"], **found["fields"]), locale)
+
+
 def render(name: str, locale: str, /, fmt: str = "txt", **context: Any) -> str:
     """The template `name` in `fmt` (txt for plain text), in `locale`."""
     rendered = _environment(locale).get_template(f"{name}.{fmt}.j2").render(**context)
@@ -67,4 +76,5 @@ def _environment(locale: str) -> Environment:
     env.filters.update(filters)
     env.globals.update(helpers, t=lambda key, **fields: text(locale, key, **fields), locale=locale)
     env.filters["describe"] = lambda problem, prefix="": describe(problem, locale, prefix)
+    env.filters["stored"] = lambda kept, fallback=None: stored_problem(kept, locale, fallback)
     return env

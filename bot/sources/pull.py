@@ -30,6 +30,7 @@ from bot.sources.tables import CellError, FileProblem
 from bot.sources.web import WebSource
 from bot.store.models import StatsPull
 from messages.render import describe
+from scoring.problems import Problem
 
 log = logging.getLogger("kpibot.pull")
 KEPT_ROWS = 20  # skipped rows kept with a pull, to show; the count is of them all
@@ -76,7 +77,7 @@ def _source(center: Center, folder: Path) -> Source | None:
 def _take(center: Center, engine: Engine, batch: Batch | Unreached, today: date) -> Pulled:
     locale = center.settings.locale
     if isinstance(batch, Unreached):
-        return _record(engine, StatsPull(name=batch.name[:300], sha256="", error=describe(batch.error, locale)[:500]))
+        return _record(engine, _failed(StatsPull(name=batch.name[:300], sha256=""), batch.error, locale))
     last = _last(engine, batch.name)
     if last is not None and last.sha256 == batch.digest:
         batch.settle(last.error is None)
@@ -87,7 +88,7 @@ def _take(center: Center, engine: Engine, batch: Batch | Unreached, today: date)
             report = _import(session, center, batch, today)
         except FileProblem as problem:
             session.rollback()
-            row.error = describe(problem, locale)[:500]
+            _failed(row, problem, locale)
         else:
             row.rows, row.added, row.updated = report.read, report.added, report.updated
             row.skipped, row.skipped_rows = len(report.skipped), _kept(report.unit, report.skipped)
@@ -106,6 +107,13 @@ def _import(session: Session, center: Center, batch: Batch, today: date) -> Impo
         return ImportReport(stats.format)
     return import_table(session=session, center=center, table=table, name=batch.name, fmt=stats.format,
                         today=today, skip_bad=True)
+
+
+def _failed(row: StatsPull, problem: Problem, locale: str) -> StatsPull:
+    """`row` saying why nothing was imported: in words, and as the problem, for other languages."""
+    row.error = describe(problem, locale)[:500]
+    row.problem = json.dumps({"code": problem.code, "fields": problem.fields}, ensure_ascii=False, default=str)
+    return row
 
 
 def _last(engine: Engine, name: str) -> StatsPull | None:

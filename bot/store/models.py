@@ -122,7 +122,8 @@ class StatsPull(SQLModel, table=True):
     updated: int = 0
     skipped: int = 0  # bad rows left out
     skipped_rows: str | None = Field(default=None, sa_type=Text)  # the first of them, as JSON
-    error: str | None = Field(default=None, max_length=500)  # why it was not imported
+    error: str | None = Field(default=None, max_length=500)  # why it was not imported, in KPIBOT_LOCALE
+    problem: str | None = Field(default=None, sa_type=Text)  # the same as a catalogue code and fields (JSON)
     pulled_at: datetime = Field(default_factory=utcnow, index=True)
 
 

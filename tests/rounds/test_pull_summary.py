@@ -76,6 +76,7 @@ def test_each_admin_hears_once_of_the_last_working_days_troubles(world, engine, 
         "lists the last pulls.")
     assert told["pull-summary:2026-11-23:ZH"].splitlines()[0] == "11月23日 周一的数据拉取：1 次跳过了有误的行，1 次没有取到数据。"
     assert "  第 3 行：工号 Z9 不在花名册中（请先导入花名册：kpibot roster import FILE）" in told["pull-summary:2026-11-23:ZH"]
+    assert "10:00 · broken.csv · 未导入：broken.csv：缺少列 calls (通话次数)。" in told["pull-summary:2026-11-23:ZH"]  # in the reader's words
 
     pull_at(world, engine, "2026-11-24T01:00:00Z", date(2026, 11, 24))  # Tuesday's next pull
     assert len(platform.sent) == 2

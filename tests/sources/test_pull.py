@@ -213,6 +213,12 @@ def test_jobs_status_lists_the_last_pulls(kpibot, roster, exports):
         "  2026-11-24 00:32:00 UTC · empty.csv · empty.csv has no rows: the first row must be the header.\n"
         "  2026-11-24 00:31:00 UTC · 2026-11-23.csv · 4 rows, 1 added, 0 updated, 3 bad rows left out\n"
         "  2026-11-24 00:30:00 UTC · 2026-11-20.csv · 2 rows, 2 added, 0 updated\n"), "")
+    # Said in the reader's language, whatever KPIBOT_LOCALE was when the pull ran.
+    chinese = kpibot("jobs", "status", at="2026-11-24T01:00:00Z", locale="zh-CN")[1].splitlines()
+    assert chinese[-3:] == [
+        "  2026-11-24 00:32:00 UTC · empty.csv · empty.csv 没有内容：第一行应为表头。",
+        "  2026-11-24 00:31:00 UTC · 2026-11-23.csv · 4 行，新增 1，更新 0，3 行有误已跳过",
+        "  2026-11-24 00:30:00 UTC · 2026-11-20.csv · 2 行，新增 2，更新 0"]
 
 
 def test_an_empty_folder_says_so(kpibot, exports):
