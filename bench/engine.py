@@ -12,11 +12,9 @@ import argparse
 import csv
 import random
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -31,6 +29,7 @@ from bot.config.settings import Settings
 from bot.usecases.standings import month_standings
 from bot.usecases.mystats import stats_view
 from bot.store import queries
+from timing import timed
 from messages.render import render
 from scoring.calendar import Month
 
@@ -60,16 +59,6 @@ def write_files(folder: Path, agents: int, calendar) -> tuple[Path, Path, Path]:
             for call in range(60):
                 out.writerow([f"A{n:05d}", (start + timedelta(minutes=7 * call)).isoformat(), rng.randint(30, 400)])
     return roster, daily, cdr
-
-
-def timed(step, runs: int) -> float:
-    """The median wall time of `runs` calls, in seconds."""
-    times = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - began)
-    return statistics.median(times)
 
 
 def main() -> None:

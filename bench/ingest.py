@@ -18,7 +18,6 @@ import argparse
 import random
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -36,6 +35,7 @@ from bot.sources.bulk import BULK_FROM
 from bot.sources.stats import import_stats
 from bot.store.db import make_engine, upgrade
 from bot.store.models import Agent, Team
+from timing import timed
 
 MONTH_START, DAYS = date(2026, 10, 1), 31
 TODAY = date(2026, 11, 20)
@@ -114,16 +114,6 @@ def duckdb_sums(calls: Path) -> None:
     with duckdb.connect() as db:
         db.execute("select 工号, 开始时间::date, count(*), sum(通话秒数) from read_csv($path) group by all",
                    {"path": str(calls)}).fetchall()
-
-
-def timed(step, runs: int) -> float:
-    """The median wall time of `runs` calls, in seconds."""
-    times = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - began)
-    return statistics.median(times)
 
 
 def peak_of_import(template: Path, calls: Path) -> float:

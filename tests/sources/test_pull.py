@@ -23,10 +23,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from bot.sources import batches, folder
-from bot.store.models import Agent, DailyStat, StatsPull
+from bot.sources import folder
+from bot.store.models import StatsPull
 from factories import add_agent
-from files import csv_bytes, write_csv, write_xlsx
+from files import csv_bytes, stored_days, write_csv, write_xlsx
 
 HEADER = ["日期", "工号", "通话次数", "通话时长"]  # date, employee ID, calls, talk minutes
 FRIDAY = [HEADER, ["2026-11-20", "A001", "62", "151.5"], ["2026-11-20", "A002", "40", "95"]]
@@ -37,9 +37,8 @@ PULL_AT = "2026-11-24T00:30:00Z"
 
 @pytest.fixture(autouse=True)
 def quick(monkeypatch):
-    """A file is taken once it has looked the same for 0.2 s, and a source down is tried again at once."""
+    """A file is taken once it has looked the same for 0.2 s."""
     monkeypatch.setattr(folder, "SETTLE_SECONDS", 0.2)
-    monkeypatch.setattr(batches, "WAITS", (0.0, 0.0))
 
 
 @pytest.fixture
@@ -65,14 +64,6 @@ def exports(tmp_path, monkeypatch) -> Path:
     return drop
 
 
-def stats(engine) -> dict[tuple[str, str], tuple[int, int]]:
-    """Every stored day: (employee ID, date) -> (calls, talk seconds)."""
-    with Session(engine) as session:
-        rows = session.exec(select(Agent.employee_id, DailyStat.day, DailyStat.calls, DailyStat.talk_seconds)
-                            .join(Agent, Agent.id == DailyStat.agent_id)).all()
-    return {(e, d.isoformat()): (c, s) for e, d, c, s in rows}
-
-
 def pulls(engine) -> list[tuple[str, int, int, int, int, str | None]]:
     with Session(engine) as session:
         rows = session.exec(select(StatsPull).order_by(StatsPull.id)).all()
@@ -93,7 +84,7 @@ def test_each_file_is_imported_once_and_moved_aside(kpibot, roster, exports, eng
 
     assert kpibot("jobs", "run", "pull") == (0, "2026-11-20.csv: read 2 rows: 2 added, 0 updated.\n"
                                                 "2026-11-23.csv: read 2 rows: 2 added, 0 updated.\n", "")
-    assert stats(engine) == {("A001", "2026-11-20"): (62, 9090), ("A002", "2026-11-20"): (40, 5700),
+    assert stored_days(engine) == {("A001", "2026-11-20"): (62, 9090), ("A002", "2026-11-20"): (40, 5700),
                              ("A001", "2026-11-23"): (58, 8415), ("A002", "2026-11-23"): (52, 7305)}
     assert files(exports) == ["README.txt", "done/2026-11-20.csv", "done/2026-11-23.csv"]
 
@@ -109,7 +100,7 @@ def test_a_newer_export_of_a_day_replaces_its_numbers_and_the_same_one_again_cha
     write_csv(exports / "2026-11-23.csv", [HEADER, MONDAY[1], ["2026-11-23", "A002", "55", "121.75"]])
     assert kpibot("jobs", "run", "pull", at="2026-11-24T01:30:00Z") == (
         0, "2026-11-23.csv: read 2 rows: 0 added, 1 updated.\n", "")
-    assert stats(engine) == {("A001", "2026-11-23"): (58, 8415), ("A002", "2026-11-23"): (55, 7305)}
+    assert stored_days(engine) == {("A001", "2026-11-23"): (58, 8415), ("A002", "2026-11-23"): (55, 7305)}
 
     # And once more, unchanged: nothing is imported, and the file is moved aside too.
     write_csv(exports / "2026-11-23.csv", [HEADER, MONDAY[1], ["2026-11-23", "A002", "55", "121.75"]])
@@ -126,7 +117,7 @@ def test_two_exports_of_one_day_in_one_pull_leave_the_newer_numbers(kpibot, rost
 
     assert kpibot("jobs", "run", "pull")[1] == ("b-0900.csv: read 1 row: 1 added, 0 updated.\n"
                                                 "a-1200.csv: read 1 row: 0 added, 1 updated.\n")
-    assert stats(engine) == {("A001", "2026-11-24"): (25, 3660)}
+    assert stored_days(engine) == {("A001", "2026-11-24"): (25, 3660)}
 
 
 BAD_ROWS = [HEADER, ["2026-11-23", "A001", "58", "140.25"], ["2026-11-23", "Z999", "60", "150"],
@@ -141,7 +132,7 @@ def test_bad_rows_are_left_out_with_their_reasons_and_the_rest_lands(kpibot, ros
         "  line 3: employee Z999 is not on the roster (import the roster first: kpibot roster import FILE)\n"
         "  line 4: 通话次数 '-1' is not a whole number of 0 or more; 通话时长 '1500' is more than 1440\n"
         "  line 5: date 2026-11-25 is in the future\n"), "")
-    assert stats(engine) == {("A001", "2026-11-23"): (58, 8415)}
+    assert stored_days(engine) == {("A001", "2026-11-23"): (58, 8415)}
     assert files(exports) == ["done/day.csv"]
     assert pulls(engine) == [("day.csv", 4, 1, 0, 3, None)]
 
@@ -155,7 +146,7 @@ def test_a_file_that_cannot_be_read_goes_to_failed_and_the_pull_exits_1(kpibot, 
         "bad.csv: not imported: bad.csv: missing columns talk_minutes (通话时长) / talk_seconds (通话秒数). The "
         "first row must name them (English or Chinese headers).\n"), "")
     assert files(exports) == ["done/2026-11-20.csv", "failed/bad.csv"]
-    assert list(stats(engine)) == [("A001", "2026-11-20"), ("A002", "2026-11-20")]
+    assert list(stored_days(engine)) == [("A001", "2026-11-20"), ("A002", "2026-11-20")]
 
     write_csv(exports / "bad.csv", MONDAY)  # exported again, whole
     assert kpibot("jobs", "run", "pull", at="2026-11-24T02:30:00Z") == (
@@ -188,12 +179,12 @@ def test_a_file_still_being_written_waits_for_the_next_pull(kpibot, roster, expo
     finally:
         pulled.set()
         writer.join()
-    assert stats(engine) == {}
+    assert stored_days(engine) == {}
 
     (exports / "other.csv.part").rename(exports / "other.csv")
     assert kpibot("jobs", "run", "pull", at="2026-11-24T01:00:00Z") == (
         0, "other.csv: read 2 rows: 2 added, 0 updated.\ncalls.csv: read 80 rows: 80 added, 0 updated.\n", "")
-    assert len(stats(engine)) == 82
+    assert len(stored_days(engine)) == 82
 
 
 def test_jobs_status_lists_the_last_pulls(kpibot, roster, exports):
@@ -235,7 +226,7 @@ def test_call_records_are_pulled_with_kpibot_stats_format_cdr(kpibot, roster, ex
     ])
 
     assert kpibot("jobs", "run", "pull") == (0, "calls.XLSX: read 3 rows: 2 added, 0 updated.\n", "")
-    assert stats(engine) == {("A001", "2026-11-23"): (2, 180), ("A002", "2026-11-24"): (1, 300)}
+    assert stored_days(engine) == {("A001", "2026-11-23"): (2, 180), ("A002", "2026-11-24"): (1, 300)}
 
 
 # --- the source setting ------------------------------------------------------------------
@@ -317,12 +308,12 @@ def test_a_url_source_fetches_the_last_working_day_and_today(kpibot, roster, htt
         1, f"{friday}: read 2 rows: 2 added, 0 updated.\n"
            f"{monday}: not imported: {NOT_FOUND}\n", "")
     assert http_exports.asked == ["/exports/stats-2026-11-20.csv", "/exports/stats-2026-11-23.csv"]
-    assert stats(engine) == {("A001", "2026-11-20"): (62, 9090), ("A002", "2026-11-20"): (40, 5700)}
+    assert stored_days(engine) == {("A001", "2026-11-20"): (62, 9090), ("A002", "2026-11-20"): (40, 5700)}
 
     http_exports.files["/exports/stats-2026-11-23.csv"] = csv_bytes(MONDAY, "gb18030")  # as Excel in China saves it
     assert kpibot("jobs", "run", "pull", at="2026-11-23T02:00:00Z") == (
         0, f"{friday}: imported before.\n{monday}: read 2 rows: 2 added, 0 updated.\n", "")
-    assert stats(engine)[("A002", "2026-11-23")] == (52, 7305)
+    assert stored_days(engine)[("A002", "2026-11-23")] == (52, 7305)
     # The 404 of the morning is kept too: `jobs status` shows why Monday came late.
     assert pulls(engine) == [(friday, 2, 2, 0, 0, None), (monday, 0, 0, 0, 0, NOT_FOUND),
                              (monday, 2, 2, 0, 0, None)]
@@ -340,4 +331,4 @@ def test_an_unreachable_url_is_reported_not_raised(kpibot, monkeypatch, engine):
     assert kpibot("jobs", "run", "pull", at="2026-11-24T00:30:00Z") == (
         1, f"http://127.0.0.1:{port}/stats-2026-11-23.csv: {down}\n"
            f"http://127.0.0.1:{port}/stats-2026-11-24.csv: {down}\n", "")
-    assert stats(engine) == {}
+    assert stored_days(engine) == {}

@@ -10,12 +10,11 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from bot.sources import batches
-from bot.store.models import Agent, DailyStat
 from cti_standin import TOKEN, Cti
 from factories import add_agent
+from files import stored_days
 
 AT = "2026-11-24T07:00:00Z"  # Tuesday 24 November 2026, 15:00 in Shanghai: Monday was the last working day
 FIELDS = "employee_id=agent_no,date=stat_date,calls=call_count,talk_seconds=talk_time"
@@ -29,10 +28,6 @@ MONDAY = [record("A001", "2026-11-23", 61, 9000), record("A002", "2026-11-23", 4
           record("A003", "2026-11-23", 55, 8100)]
 TUESDAY = [record("A001", "2026-11-24", 30, 4000), record("A002", "2026-11-24", 22, 3000)]
 
-
-@pytest.fixture(autouse=True)
-def quick_retries(monkeypatch):
-    monkeypatch.setattr(batches, "WAITS", (0.0, 0.0))
 
 
 @pytest.fixture
@@ -57,13 +52,6 @@ def kpibot(kpibot, cti):
     return kpibot
 
 
-def stats(engine) -> dict[tuple[str, str], tuple[int, int]]:
-    with Session(engine) as session:
-        rows = session.exec(select(Agent.employee_id, DailyStat.day, DailyStat.calls, DailyStat.talk_seconds)
-                            .join(Agent, Agent.id == DailyStat.agent_id)).all()
-    return {(e, d.isoformat()): (c, s) for e, d, c, s in rows}
-
-
 def name(cti: Cti, day: str) -> str:
     return f"{cti.url}/api/stats?date={day}&page={{page}}"
 
@@ -73,7 +61,7 @@ def test_every_page_of_both_days_is_pulled_with_the_auth_header_and_pulling_agai
     assert kpibot("jobs", "run", "pull") == (0, (
         f"{name(cti, '2026-11-23')}: read 3 rows: 3 added, 0 updated.\n"
         f"{name(cti, '2026-11-24')}: read 2 rows: 2 added, 0 updated.\n"), "")
-    assert stats(engine) == {("A001", "2026-11-23"): (61, 9000), ("A002", "2026-11-23"): (48, 7260),
+    assert stored_days(engine) == {("A001", "2026-11-23"): (61, 9000), ("A002", "2026-11-23"): (48, 7260),
                              ("A003", "2026-11-23"): (55, 8100), ("A001", "2026-11-24"): (30, 4000),
                              ("A002", "2026-11-24"): (22, 3000)}
     # Two to a page: Monday's three records on pages 1 and 2, where the total is reached.
@@ -84,7 +72,7 @@ def test_every_page_of_both_days_is_pulled_with_the_auth_header_and_pulling_agai
 
     assert kpibot("jobs", "run", "pull", at="2026-11-24T07:30:00Z") == (0, (
         f"{name(cti, '2026-11-23')}: imported before.\n{name(cti, '2026-11-24')}: imported before.\n"), "")
-    assert len(stats(engine)) == 5
+    assert len(stored_days(engine)) == 5
 
 
 @pytest.mark.parametrize(("paging", "source", "asked"), [
@@ -100,7 +88,7 @@ def test_every_way_of_paging_gets_every_record(kpibot, roster, cti, engine, pagi
     cti.paging = paging
     assert kpibot("jobs", "run", "pull", KPIBOT_STATS_SOURCE=cti.url + source)[0] == 0
     assert [a.path for a in cti.asked if "2026-11-23" in a.path] == asked
-    assert len(stats(engine)) == 5
+    assert len(stored_days(engine)) == 5
 
 
 def test_the_total_beside_the_records_ends_the_paging_wherever_the_answer_keeps_them(kpibot, roster, cti, engine):
@@ -109,15 +97,15 @@ def test_the_total_beside_the_records_ends_the_paging_wherever_the_answer_keeps_
     assert [a.path for a in cti.asked] == [
         "/api/stats?date=2026-11-23&page=1", "/api/stats?date=2026-11-23&page=2",
         "/api/stats?date=2026-11-24&page=1"]
-    assert len(stats(engine)) == 5
+    assert len(stored_days(engine)) == 5
 
 
 def test_an_api_that_repeats_its_last_page_past_the_end_is_read_once(kpibot, roster, cti, engine):
     cti.paging = "bare"
     cti.answer_past_end = True
     assert kpibot("jobs", "run", "pull")[0] == 0
-    assert stats(engine)[("A003", "2026-11-23")] == (55, 8100)
-    assert len(stats(engine)) == 5
+    assert stored_days(engine)[("A003", "2026-11-23")] == (55, 8100)
+    assert len(stored_days(engine)) == 5
 
 
 def test_a_later_pull_replaces_the_days_numbers_it_does_not_add_to_them(kpibot, roster, cti, engine):
@@ -128,7 +116,7 @@ def test_a_later_pull_replaces_the_days_numbers_it_does_not_add_to_them(kpibot, 
     assert kpibot("jobs", "run", "pull", at="2026-11-24T08:00:00Z") == (0, (
         f"{name(cti, '2026-11-23')}: imported before.\n"
         f"{name(cti, '2026-11-24')}: read 3 rows: 1 added, 1 updated.\n"), "")
-    assert {k: v for k, v in stats(engine).items() if k[1] == "2026-11-24"} == {
+    assert {k: v for k, v in stored_days(engine).items() if k[1] == "2026-11-24"} == {
         ("A001", "2026-11-24"): (41, 5500), ("A002", "2026-11-24"): (22, 3000), ("A003", "2026-11-24"): (9, 700)}
 
 
@@ -136,7 +124,7 @@ def test_chinese_keys_are_known_without_a_mapping_and_talk_time_may_be_h_mm_ss(k
     cti.records = {"2026-11-24": [{"工号": "A001", "日期": "2026-11-24", "通话次数": 12, "通话时长": "1:02:30"},
                                   {"工号": "A002", "日期": "2026/11/24", "通话次数": "9", "通话时长": 47.5}]}
     assert kpibot("jobs", "run", "pull", KPIBOT_STATS_FIELDS=None)[0] == 0
-    assert stats(engine) == {("A001", "2026-11-24"): (12, 3750), ("A002", "2026-11-24"): (9, 2850)}
+    assert stored_days(engine) == {("A001", "2026-11-24"): (12, 3750), ("A002", "2026-11-24"): (9, 2850)}
 
 
 def test_bad_records_are_left_out_with_their_reasons_and_the_rest_lands(kpibot, roster, cti, engine):
@@ -156,7 +144,7 @@ def test_bad_records_are_left_out_with_their_reasons_and_the_rest_lands(kpibot, 
         "  record 4: talk_time '90000' is more than 86400",
         "  record 5: date 2026-11-25 is in the future",
     ]
-    assert ("A001", "2026-11-24") in stats(engine) and len(stats(engine)) == 4  # Monday's three and A001's
+    assert ("A001", "2026-11-24") in stored_days(engine) and len(stored_days(engine)) == 4  # Monday's three and A001's
 
     _, status, _ = kpibot("jobs", "status")
     assert f"{name(cti, '2026-11-24')} · 5 rows, 1 added, 0 updated, 4 bad rows left out" in status
@@ -166,7 +154,7 @@ def test_refused_credentials_are_reported_at_once_and_not_tried_again(kpibot, ro
     refused = "not imported: the source refused kpibot's credentials (HTTP 401): check KPIBOT_STATS_AUTH"
     assert kpibot("jobs", "run", "pull", KPIBOT_STATS_AUTH="Authorization: Bearer wrong") == (1, (
         f"{name(cti, '2026-11-23')}: {refused}\n{name(cti, '2026-11-24')}: {refused}\n"), "")
-    assert len(cti.asked) == 2 and stats(engine) == {}
+    assert len(cti.asked) == 2 and stored_days(engine) == {}
 
 
 @pytest.mark.parametrize("trouble", ["slow", 500, 503, "html", "cut"])
@@ -174,7 +162,7 @@ def test_a_source_down_slow_or_garbled_is_tried_again_and_then_lands(kpibot, ros
     cti.script = [trouble, trouble]  # the first two tries of Monday's first page
     assert kpibot("jobs", "run", "pull", KPIBOT_STATS_TIMEOUT="1")[0] == 0
     assert [a.path for a in cti.asked[:3]] == ["/api/stats?date=2026-11-23&page=1"] * 3
-    assert len(stats(engine)) == 5
+    assert len(stored_days(engine)) == 5
 
 
 @pytest.mark.parametrize(("trouble", "error"), [
@@ -186,7 +174,7 @@ def test_a_source_down_slow_or_garbled_is_tried_again_and_then_lands(kpibot, ros
 def test_a_source_still_down_after_its_tries_is_reported_and_the_numbers_in_stay(kpibot, roster, cti, engine,
                                                                                 trouble, error):
     assert kpibot("jobs", "run", "pull")[0] == 0
-    before = stats(engine)
+    before = stored_days(engine)
     cti.records["2026-11-24"] = [record("A001", "2026-11-24", 99, 9999)]
     cti.script = [trouble] * 3  # Monday's three tries; Tuesday answers
 
@@ -194,8 +182,8 @@ def test_a_source_still_down_after_its_tries_is_reported_and_the_numbers_in_stay
     assert code == 1
     assert out.splitlines()[0] == (f"{name(cti, '2026-11-23')}: not imported: {error}; the numbers already in "
                                    "stay as they were")
-    assert stats(engine)[("A001", "2026-11-23")] == before[("A001", "2026-11-23")]
-    assert stats(engine)[("A001", "2026-11-24")] == (99, 9999)  # the other day still came
+    assert stored_days(engine)[("A001", "2026-11-23")] == before[("A001", "2026-11-23")]
+    assert stored_days(engine)[("A001", "2026-11-24")] == (99, 9999)  # the other day still came
 
 
 def test_an_answer_without_records_where_they_are_said_to_be_is_reported(kpibot, roster, cti, engine):
@@ -204,7 +192,7 @@ def test_an_answer_without_records_where_they_are_said_to_be_is_reported(kpibot,
     assert out.splitlines()[0] == (
         f"{name(cti, '2026-11-23')}: not imported: the JSON answer has no list of records at 'data.rows' (it has "
         "code, data): set KPIBOT_STATS_RECORDS to where they are, such as data.list")
-    assert stats(engine) == {}
+    assert stored_days(engine) == {}
 
 
 def test_call_records_from_the_api_count_a_call_seen_twice_once(kpibot, roster, cti, engine):
@@ -220,7 +208,7 @@ def test_call_records_from_the_api_count_a_call_seen_twice_once(kpibot, roster, 
                           KPIBOT_STATS_FIELDS="call_id=callId,employee_id=agentNo,started_at=startTime,"
                                               "talk_seconds=billsec")
     assert code == 0
-    assert stats(engine) == {("A001", "2026-11-24"): (2, 180), ("A002", "2026-11-24"): (1, 300)}
+    assert stored_days(engine) == {("A001", "2026-11-24"): (2, 180), ("A002", "2026-11-24"): (1, 300)}
     assert out.splitlines()[1:] == [
         f"{name(cti, '2026-11-24')}: read 4 rows: 2 added, 0 updated; 1 bad row left out:",
         "  record 3: call ID c2 repeats record 2"]

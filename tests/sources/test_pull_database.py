@@ -8,15 +8,14 @@ from __future__ import annotations
 import socket
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from bot.sources import batches
-from bot.store.models import Agent, DailyStat
 from factories import add_agent
+from files import stored_days
 
 AT = "2026-11-24T07:00:00Z"  # Tuesday 24 November 2026, 15:00 in Shanghai
 DAILY_QUERY = ("SELECT agent_no AS 工号, stat_day AS 日期, calls AS 通话次数, talk_sec AS 通话秒数 "
@@ -25,10 +24,6 @@ ROWS = [("A001", "2026-11-23", 61, 9000), ("A002", "2026-11-23", 48, 7260),
         ("A001", "2026-11-24", 30, 4000), ("A002", "2026-11-24", 22, 3000),
         ("A001", "2026-11-20", 70, 9999)]  # last Friday: not asked for
 
-
-@pytest.fixture(autouse=True)
-def quick_retries(monkeypatch):
-    monkeypatch.setattr(batches, "WAITS", (0.0, 0.0))
 
 
 @pytest.fixture
@@ -79,13 +74,6 @@ def kpibot(kpibot, cti):
     return kpibot
 
 
-def stats(engine) -> dict[tuple[str, str], tuple[int, int]]:
-    with Session(engine) as session:
-        rows = session.exec(select(Agent.employee_id, DailyStat.day, DailyStat.calls, DailyStat.talk_seconds)
-                            .join(Agent, Agent.id == DailyStat.agent_id)).all()
-    return {(e, d.isoformat()): (c, s) for e, d, c, s in rows}
-
-
 def shown(cti: CtiDatabase) -> str:
     return create_engine(cti.url).url.render_as_string(hide_password=True)
 
@@ -94,7 +82,7 @@ def test_the_query_runs_for_the_last_working_day_and_today_and_again_changes_not
     assert kpibot("jobs", "run", "pull") == (0, (
         f"{shown(cti)} (2026-11-23): read 2 rows: 2 added, 0 updated.\n"
         f"{shown(cti)} (2026-11-24): read 2 rows: 2 added, 0 updated.\n"), "")
-    assert stats(engine) == {("A001", "2026-11-23"): (61, 9000), ("A002", "2026-11-23"): (48, 7260),
+    assert stored_days(engine) == {("A001", "2026-11-23"): (61, 9000), ("A002", "2026-11-23"): (48, 7260),
                              ("A001", "2026-11-24"): (30, 4000), ("A002", "2026-11-24"): (22, 3000)}
 
     assert kpibot("jobs", "run", "pull", at="2026-11-24T07:30:00Z")[1] == (
@@ -103,7 +91,7 @@ def test_the_query_runs_for_the_last_working_day_and_today_and_again_changes_not
     cti.execute("UPDATE {table} SET calls = 35, talk_sec = 4600 WHERE agent_no = 'A001' AND calls = 30")
     assert kpibot("jobs", "run", "pull", at="2026-11-24T08:00:00Z")[1].splitlines()[1] == (
         f"{shown(cti)} (2026-11-24): read 2 rows: 0 added, 1 updated.")
-    assert stats(engine)[("A001", "2026-11-24")] == (35, 4600)
+    assert stored_days(engine)[("A001", "2026-11-24")] == (35, 4600)
 
 
 def test_bad_rows_are_left_out_with_their_reasons(kpibot, roster, cti, engine):
@@ -116,8 +104,8 @@ def test_bad_rows_are_left_out_with_their_reasons(kpibot, roster, cti, engine):
         "  row 3: the same employee and date as row 2",
         "  row 4: employee Z999 is not on the roster (import the roster first: kpibot roster import FILE)",
     ]
-    assert stats(engine)[("A001", "2026-11-24")] == (30, 4000)
-    assert ("A002", "2026-11-24") not in stats(engine)
+    assert stored_days(engine)[("A001", "2026-11-24")] == (30, 4000)
+    assert ("A002", "2026-11-24") not in stored_days(engine)
 
 
 def test_call_records_with_moments_in_utc_are_summed_by_the_centers_day(kpibot, roster, cti, engine):
@@ -135,7 +123,7 @@ def test_call_records_with_moments_in_utc_are_summed_by_the_centers_day(kpibot, 
         code, out, _ = kpibot("jobs", "run", "pull", KPIBOT_STATS_FORMAT="cdr", KPIBOT_STATS_QUERY=query,
                               KPIBOT_TZ="UTC")
         assert (code, out) == (0, f"{shown(cti)}: read 3 rows: 3 added, 0 updated.\n")
-        assert stats(engine) == {("A001", "2026-11-23"): (1, 100), ("A001", "2026-11-24"): (1, 200),
+        assert stored_days(engine) == {("A001", "2026-11-23"): (1, 100), ("A001", "2026-11-24"): (1, 200),
                                  ("A002", "2026-11-24"): (1, 50)}
     finally:
         cti.execute("DROP TABLE {table}_cdr")
@@ -148,7 +136,7 @@ def test_a_query_the_database_refuses_is_reported_at_once(kpibot, roster, cti, e
     assert first.startswith(f"{shown(cti)} (2026-11-23): not imported: the database refused the query (")
     assert first.endswith("): check KPIBOT_STATS_QUERY")
     assert "no_such_table" in first
-    assert stats(engine) == {}
+    assert stored_days(engine) == {}
 
 
 def test_a_database_that_is_not_there_is_tried_again_then_reported(kpibot, roster, engine):

@@ -43,6 +43,14 @@ def write_xlsx(path: Path, rows: Rows) -> Path:
     return path
 
 
+def stored_days(engine) -> dict[tuple[str, str], tuple[int, int]]:
+    """Every stored day: (employee ID, YYYY-MM-DD) -> (calls, talk seconds)."""
+    with Session(engine) as session:
+        rows = session.exec(select(Agent.employee_id, DailyStat.day, DailyStat.calls, DailyStat.talk_seconds)
+                            .join(Agent, Agent.id == DailyStat.agent_id)).all()
+    return {(e, d.isoformat()): (c, s) for e, d, c, s in rows}
+
+
 def database_rows(session: Session) -> dict[str, list[tuple]]:
     """Every committed row of every table the imports touch, in primary-key order.
 
