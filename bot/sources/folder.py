@@ -30,15 +30,21 @@ class DropFolder:
 
     def batches(self, days: list[date]) -> Iterator[Batch]:
         """The folder's settled files, oldest first, so a newer export of a day replaces an older."""
-        for path in sorted(self._settled(), key=lambda p: (p.stat().st_mtime_ns, p.name)):
-            yield Batch(path.name, hashlib.sha256(path.read_bytes()).hexdigest(), path=path,
+        settled = self._settled()
+        for path in sorted(settled, key=lambda p: (settled[p][1], p.name)):
+            try:
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            except FileNotFoundError:  # taken meanwhile by another pull
+                continue
+            yield Batch(path.name, digest, path=path,
                         settle=lambda imported, path=path: self._move_aside(path, DONE if imported else FAILED))
 
-    def _settled(self) -> list[Path]:
+    def _settled(self) -> dict[Path, tuple[int, int]]:
+        """The candidates that looked the same SETTLE_SECONDS apart, with their (size, time)."""
         looks = {p: _look(p) for p in self._candidates()}
         if looks:
             time.sleep(SETTLE_SECONDS)
-        return [p for p, seen in looks.items() if p.is_file() and _look(p) == seen]
+        return {p: seen for p, seen in looks.items() if seen is not None and _look(p) == seen}
 
     def _candidates(self) -> list[Path]:
         return [p for p in self.folder.iterdir() if p.is_file() and p.suffix.lower() in SUFFIXES
@@ -57,6 +63,10 @@ class DropFolder:
             log.warning("could not move %s to %s/: %s", path.name, into, err)
 
 
-def _look(path: Path) -> tuple[int, int]:
-    stat = os.stat(path)
+def _look(path: Path) -> tuple[int, int] | None:
+    """(size, modified time); None once the file is gone."""
+    try:
+        stat = os.stat(path)
+    except FileNotFoundError:
+        return None
     return stat.st_size, stat.st_mtime_ns

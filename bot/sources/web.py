@@ -59,12 +59,13 @@ class WebSource:
         the last page had records and the answer's total (when it gives one) is not reached."""
         last = pages[-1]
         following = last.data.get("next") if isinstance(last.data, dict) else None
+        if len(pages) >= MOST_PAGES:
+            return None
         if isinstance(following, str) and following:
             return urljoin(last.url, following)
         paged = "{page}" in url or "{offset}" in url
         total = _total(last.data, self.stats.records)
-        if not paged or len(pages) >= MOST_PAGES or not records_in(last.data, self.stats.records) \
-                or (total is not None and len(records) >= total):
+        if not paged or not records_in(last.data, self.stats.records) or (total is not None and len(records) >= total):
             return None
         return _page_url(url, len(pages) + 1, len(records))
 
