@@ -22,11 +22,12 @@ from sqlmodel import Session, select
 
 from bot.config.center import Center
 from bot.sources.batches import Batch, Source, Unreached
+from bot.sources.cells import CellError
 from bot.sources.database import DatabaseSource
 from bot.sources.folder import DropFolder
 from bot.sources.rows import BadRow, ImportReport
 from bot.sources.stats import columns_of, import_stats, import_table
-from bot.sources.tables import CellError, FileProblem
+from bot.sources.tables import FileProblem
 from bot.sources.web import WebSource
 from bot.store.models import StatsPull
 from messages.render import describe

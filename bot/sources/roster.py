@@ -14,15 +14,9 @@ from typing import Any
 from sqlmodel import Session, select
 
 from bot.config.center import Center
+from bot.sources.cells import CellError, parse_choice, parse_date
 from bot.sources.rows import EMPLOYEE_ID, ImportReport, Progress, RowCheck
-from bot.sources.tables import (
-    CellError,
-    Column,
-    cell,
-    parse_choice,
-    parse_date,
-    read_table,
-)
+from bot.sources.tables import Column, cell, read_table
 from bot.store.models import Agent, Team, TeamLead
 from scoring.policy import Policy
 

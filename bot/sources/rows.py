@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot.sources.tables import CellError, Column, Formula, Table, cell, extra_cells
+from bot.sources.cells import CellError
+from bot.sources.tables import Column, Formula, Table, cell, extra_cells
 from scoring.problems import Problem
 
 Progress = Callable[[int, int], None]  # (rows checked, rows in all)

@@ -12,6 +12,13 @@ from sqlmodel import Session, select
 
 from bot.config.center import Center
 from bot.sources.bulk import BULK_FROM, plain_cdr_days
+from bot.sources.cells import (
+    parse_date,
+    parse_minutes,
+    parse_moment,
+    parse_seconds,
+    parse_whole,
+)
 from bot.sources.rows import EMPLOYEE_ID, ImportReport, Progress, RowCheck
 from bot.sources.tables import (
     Column,
@@ -19,11 +26,6 @@ from bot.sources.tables import (
     Table,
     cell,
     column_names,
-    parse_date,
-    parse_minutes,
-    parse_moment,
-    parse_seconds,
-    parse_whole,
     read_table,
 )
 from bot.store.models import Agent, DailyStat, utcnow

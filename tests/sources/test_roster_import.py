@@ -13,7 +13,8 @@ from sqlmodel import select
 from bot.sources.rows import ImportRejected, ImportReport
 from bot.store.models import Agent, Team, TeamLead
 from bot.sources.roster import import_roster
-from bot.sources.tables import CellError, FileProblem
+from bot.sources.cells import CellError
+from bot.sources.tables import FileProblem
 from factories import add_agent
 from files import csv_bytes, database_rows, write_csv, write_xlsx
 from messages.render import describe

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from bot.sources.rows import ImportRejected, ImportReport
 from bot.sources.stats import import_stats
-from bot.sources.tables import CellError
+from bot.sources.cells import CellError
 from bot.store.models import Agent, DailyStat
 from factories import add_agent, add_day
 from files import database_rows, write_csv, write_xlsx
