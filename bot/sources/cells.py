@@ -8,7 +8,7 @@ without an offset is the center's local time.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,15 +21,18 @@ class CellError(Problem):
 
 
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_EPOCH = re.compile(r"\d{10}|\d{13}")  # seconds or milliseconds since 1970, as APIs give moments
 
 
 def parse_date(value: Any, column: str) -> date:
-    """2026-11-03, 2026/11/3, 2026.11.3, 2026年11月3日, or a spreadsheet date."""
+    """2026-11-03, 2026/11/3, 2026.11.3, 2026年11月3日, 20261103 (as APIs write it), or a
+    spreadsheet date."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
         return value
-    match = _DATE.match(str(value).strip())
+    match = _DATE.match(str(value).strip()) or _COMPACT_DATE.fullmatch(str(value).strip())
     try:
         if match:
             return date(*(int(g) for g in match.groups()))
@@ -39,9 +42,13 @@ def parse_date(value: Any, column: str) -> date:
 
 
 def parse_moment(value: Any, column: str, tz: ZoneInfo) -> datetime:
-    """A timestamp: with an offset or Z it is converted; a naive one is the center's local time."""
+    """A timestamp: with an offset or Z it is converted; a naive one is the center's local time;
+    10 or 13 digits are seconds or milliseconds since 1970 (UTC)."""
     if isinstance(value, datetime):
         moment = value
+    elif not isinstance(value, bool) and _EPOCH.fullmatch(str(value).strip()):
+        seconds = int(str(value).strip())
+        moment = datetime.fromtimestamp(seconds / 1000 if seconds >= 10**12 else seconds, UTC)
     else:
         text = str(value).strip().replace("/", "-").replace("Z", "+00:00")
         try:

@@ -122,7 +122,7 @@ def test_a_later_pull_replaces_the_days_numbers_it_does_not_add_to_them(kpibot, 
 
 def test_chinese_keys_are_known_without_a_mapping_and_talk_time_may_be_h_mm_ss(kpibot, roster, cti, engine):
     cti.records = {"2026-11-24": [{"工号": "A001", "日期": "2026-11-24", "通话次数": 12, "通话时长": "1:02:30"},
-                                  {"工号": "A002", "日期": "2026/11/24", "通话次数": "9", "通话时长": 47.5}]}
+                                  {"工号": "A002", "日期": "20261124", "通话次数": "9", "通话时长": 47.5}]}
     assert kpibot("jobs", "run", "pull", KPIBOT_STATS_FIELDS=None)[0] == 0
     assert stored_days(engine) == {("A001", "2026-11-24"): (12, 3750), ("A002", "2026-11-24"): (9, 2850)}
 
@@ -203,12 +203,14 @@ def test_call_records_from_the_api_count_a_call_seen_twice_once(kpibot, roster, 
         call("c1", "A001", "2026-11-24 09:01:00", 120), call("c2", "A001", "2026-11-24 09:10:00", 60),
         call("c2", "A001", "2026-11-24 09:10:00", 60),  # the page boundary moved while paging
         call("c3", "A002", "2026-11-24T02:00:00Z", 300),  # 10:00 in Shanghai
+        call("c4", "A002", 1795489200000, 40),  # milliseconds since 1970: 11:00 in Shanghai
+        call("c5", "A002", "1795453200", 20),  # seconds: 01:00 on the 24th in Shanghai
     ]}
     code, out, _ = kpibot("jobs", "run", "pull", KPIBOT_STATS_FORMAT="cdr",
                           KPIBOT_STATS_FIELDS="call_id=callId,employee_id=agentNo,started_at=startTime,"
                                               "talk_seconds=billsec")
     assert code == 0
-    assert stored_days(engine) == {("A001", "2026-11-24"): (2, 180), ("A002", "2026-11-24"): (1, 300)}
+    assert stored_days(engine) == {("A001", "2026-11-24"): (2, 180), ("A002", "2026-11-24"): (3, 360)}
     assert out.splitlines()[1:] == [
-        f"{name(cti, '2026-11-24')}: read 4 rows: 2 added, 0 updated; 1 bad row left out:",
+        f"{name(cti, '2026-11-24')}: read 6 rows: 2 added, 0 updated; 1 bad row left out:",
         "  record 3: call ID c2 repeats record 2"]
