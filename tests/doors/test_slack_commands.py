@@ -32,7 +32,7 @@ from said import (
     WANG_NOVEMBER, WANG_SCORE,
 )
 from said import LI_TODAY as LI_TODAY_PARTS
-from slack_fixtures import slack  # noqa: F401
+from slack_fixtures import serving, slack  # noqa: F401
 
 NOV_4 = freeze_time("2026-11-04 10:00:00+08:00", tick=True)  # a ticking clock: real HTTP times out
 
@@ -713,6 +713,17 @@ def test_an_event_delivered_twice_publishes_once(world):
     assert [method for method, _ in first] == ["views.publish"]
     assert home_opened(world, "U001", event_id="Ev0HOME01", retry=1) == []
     assert len(world.standin.of("views.publish")) == 1
+
+
+@NOV_4
+def test_an_event_retried_to_another_replica_publishes_once(world):
+    """Behind a load balancer the retry may reach another kpibot process: the event_id taken in
+    is kept in the database, not in one process's memory."""
+    assert [method for method, _ in home_opened(world, "U001", event_id="Ev0HOME02")] == ["views.publish"]
+    with serving(world.bot.center.settings.database_url) as replica:
+        assert home_opened(replica, "U001", event_id="Ev0HOME02", retry=1) == []
+        assert [method for method, _ in home_opened(replica, "U001", event_id="Ev0HOME03")] == [
+            "views.publish"]  # a new event is its to answer
 
 
 @NOV_4

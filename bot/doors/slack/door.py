@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -26,6 +25,7 @@ from bot.doors.worker import Worker
 from bot.outbox import deliveries
 from bot.outbox.platforms import Note, Platforms, write
 from bot.store.models import Agent
+from bot.store.seen import first_time
 from bot.usecases.answer import Answer, Request, answer, home, refused
 from bot.usecases.requests import CommandError
 from messages import slack
@@ -46,7 +46,6 @@ class SlackDoor:
     def __init__(self, *, center: Center, engine: Engine, slack: Slack, platforms: Platforms, worker: Worker):
         self.center, self.engine, self.platforms, self.worker = center, engine, platforms, worker
         self.client, self.directory, self.platform = slack.client, slack.directory, slack.platform
-        self._seen_events: OrderedDict[str, None] = OrderedDict()
 
     def register(self, app: App) -> None:
         for name in COMMANDS:
@@ -69,7 +68,7 @@ class SlackDoor:
                            None, True)
 
     def on_home_opened(self, event, body) -> None:
-        if event.get("tab") == "home" and self._first_time(body.get("event_id")):
+        if event.get("tab") == "home" and self._first_time(body.get("event_id")):  # Slack retries
             self.worker.submit(self._publish_home, event["user"])
 
     def on_modal(self, ack, body, view) -> None:
@@ -185,15 +184,7 @@ class SlackDoor:
         return deliveries.deliver(self.engine, self.platforms, keys)
 
     def _first_time(self, event_id: str | None) -> bool:
-        """Slack retries events it thinks failed: handle each event_id once."""
-        if event_id is None:
-            return True
-        if event_id in self._seen_events:
-            return False
-        self._seen_events[event_id] = None
-        while len(self._seen_events) > 1000:
-            self._seen_events.popitem(last=False)
-        return True
+        return event_id is None or first_time(self.engine, self.platform.name, event_id)
 
 
 def _words(command: dict) -> str:

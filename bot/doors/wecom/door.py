@@ -14,12 +14,9 @@ import dataclasses
 import logging
 import time
 from collections.abc import Callable, Iterable
-from datetime import timedelta
 from urllib.parse import parse_qs
 
-from sqlalchemy import delete
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.config.center import Center
@@ -38,13 +35,12 @@ from bot.doors.worker import Worker
 from bot.outbox import deliveries
 from bot.outbox.deliveries import SendFailed, Undeliverable
 from bot.outbox.platforms import Platforms, write
-from bot.store.models import SeenMessage, utcnow
+from bot.store.seen import first_time
 from bot.usecases.answer import Answer, Request, answer
 from messages.render import text
 
 log = logging.getLogger("kpibot.wecom")
 CHINESE = "zh-CN"  # what WeCom users read unless the roster says otherwise
-SEEN_FOR = timedelta(days=2)  # WeCom's retries come within seconds; two days is plenty
 REFUSED = {"signature": "403 Forbidden", "stale": "403 Forbidden", "corp_id": "403 Forbidden",
            "garbage": "400 Bad Request"}
 
@@ -65,7 +61,7 @@ class WecomDoor:
                 return _plain(start_response, "200 OK", self._open(query, query.get("echostr", "")))
             if method == "POST":
                 message = incoming(self._open(query, encrypted_of(_body(environ))))
-                if self._first_time(message):
+                if first_time(self.engine, self.platform.name, message.key):  # WeCom retries
                     self.worker.submit(self._take, message)
                 return _plain(start_response, "200 OK", "")
             return _plain(start_response, "405 Method Not Allowed", "GET or POST\n")
@@ -79,19 +75,6 @@ class WecomDoor:
     def _open(self, query: dict[str, str], encrypted: str) -> str:
         return self.envelope.open(signature=query.get("msg_signature", ""), timestamp=query.get("timestamp", ""),
                                   nonce=query.get("nonce", ""), encrypted=encrypted, now=self.clock())
-
-    def _first_time(self, message: Incoming) -> bool:
-        """Record the message as taken in; False when it was before (WeCom retried it). Kept in
-        the database, so that every kpibot process sees it."""
-        with Session(self.engine) as session:
-            session.add(SeenMessage(platform=self.platform.name, message_id=message.key[:200]))
-            try:
-                session.commit()
-            except IntegrityError:
-                return False
-            session.exec(delete(SeenMessage).where(SeenMessage.seen_at < utcnow() - SEEN_FOR))
-            session.commit()
-        return True
 
     # --- the work after -----------------------------------------------------------------------
 
