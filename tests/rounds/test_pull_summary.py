@@ -82,6 +82,18 @@ def test_each_admin_hears_once_of_the_last_working_days_troubles(world, engine, 
     assert len(platform.sent) == 2
 
 
+def test_past_five_rows_a_pull_says_how_many_more_it_left_out(world, engine, exports):
+    _, _, platform = world
+    rows = [["2026-11-23", f"Z{n}", "1", "2"] for n in range(8)]  # eight agents not on the roster
+    write_csv(exports / "monday.csv", [HEADER, *rows])
+    pull_at(world, engine, "2026-11-23T02:00:00Z", date(2026, 11, 23))
+    pull_at(world, engine, "2026-11-24T00:30:00Z", date(2026, 11, 24))
+    told = {key: text for key, _, text in platform.sent}["pull-summary:2026-11-23:ADM"].splitlines()
+    assert told[1] == "10:00 · monday.csv · 8 rows read, 8 bad rows left out:"
+    assert told[2:8] == [f"  line {n + 2}: employee Z{n} is not on the roster (import the roster first: kpibot "
+                         "roster import FILE)" for n in range(5)] + ["  … and 3 more"]
+
+
 def test_a_source_down_all_day_is_one_line(world, engine, tmp_path, monkeypatch):
     center, platforms, platform = world
     monkeypatch.setattr(batches, "WAITS", (0.0, 0.0))
