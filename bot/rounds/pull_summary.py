@@ -63,9 +63,9 @@ def day_troubles(*, session: Session, center: Center, day: date) -> list[PullTro
     for p in pulls:
         again = failing.get((p.name, p.error)) if p.error else None
         if again is not None:
-            again.last_at, again.times = _local(p.pulled_at, center), again.times + 1
+            again.last_at, again.times = p.pulled_at.astimezone(center.tz), again.times + 1
             continue
-        troubles.append(PullTrouble(_local(p.pulled_at, center), p, skipped_rows(p)))
+        troubles.append(PullTrouble(p.pulled_at.astimezone(center.tz), p, skipped_rows(p)))
         if p.error:
             failing[(p.name, p.error)] = troubles[-1]
     return troubles
@@ -76,7 +76,3 @@ def _notes(session: Session, center: Center, day: date, troubles: list[PullTroub
     for admin in queries.pull_readers(session=session):
         yield Note(f"{PULL_SUMMARY}:{day}:{admin.employee_id}", admin, "pull_summary",
                    {"day": day, "troubles": troubles, "shown": SHOWN_ROWS}, center.locale_of(admin), until)
-
-
-def _local(moment: datetime, center: Center) -> datetime:
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(center.tz)

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import json
 import logging
-import tempfile
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
+from functools import cached_property
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
@@ -47,7 +46,7 @@ class Pulled:
         """Nothing imported: the source gave nothing, or what it gave could not be read."""
         return self.row.error is not None
 
-    @property
+    @cached_property
     def skipped(self) -> Skipped:
         return skipped_rows(self.row)
 
@@ -55,12 +54,11 @@ class Pulled:
 def pull(*, center: Center, engine: Engine, today: date) -> list[Pulled]:
     """Import what is new at KPIBOT_STATS_SOURCE: for a source asked by date, the last working
     day (late calls, corrections) and today."""
+    source = _source(center)
+    if source is None:
+        return []
     days = sorted({center.calendar.previous_working_day(today), today})
-    with tempfile.TemporaryDirectory(prefix="kpibot-pull-") as folder:
-        source = _source(center, Path(folder))
-        if source is None:
-            return []
-        pulled = [_take(center, engine, batch, today) for batch in source.batches(days)]
+    pulled = [_take(center, engine, batch, today) for batch in source.batches(days)]
     for p in pulled:
         if p.new:
             log.info("pulled %s: %s", p.row.name, p.row.error or f"{p.row.rows} rows, {p.row.added} added, "
@@ -68,9 +66,9 @@ def pull(*, center: Center, engine: Engine, today: date) -> list[Pulled]:
     return pulled
 
 
-def _source(center: Center, folder: Path) -> Source | None:
+def _source(center: Center) -> Source | None:
     stats = center.settings.stats
-    kinds = {"folder": lambda: DropFolder(stats.source), "http": lambda: WebSource(stats, folder),
+    kinds = {"folder": lambda: DropFolder(stats.source), "http": lambda: WebSource(stats),
              "database": lambda: DatabaseSource(stats)}
     return kinds[stats.kind]() if stats.kind else None
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -27,34 +28,36 @@ MOST_BYTES = 200 * 1024 * 1024  # an answer larger than this is not stats
 
 
 class WebSource:
-    def __init__(self, stats: StatsSource, folder: Path):
-        self.stats, self.folder = stats, folder  # folder: where fetched files are kept while read
-        self.timeout = int(stats.timeout)
+    def __init__(self, stats: StatsSource):
+        self.stats, self.timeout = stats, int(stats.timeout)
 
     def batches(self, days: list[date]) -> Iterator[Batch | Unreached]:
         urls = [self.stats.source.replace("{date}", d.isoformat()) for d in days] \
             if "{date}" in self.stats.source else [self.stats.source]
-        for url in urls:
-            try:
-                yield self._batch(url)
-            except SourceError as err:
-                yield Unreached(url, err)
+        with tempfile.TemporaryDirectory(prefix="kpibot-pull-") as folder:  # a fetched file, while imported
+            for url in urls:
+                try:
+                    yield self._batch(url, Path(folder))
+                except SourceError as err:
+                    yield Unreached(url, err)
 
-    def _batch(self, url: str) -> Batch:
+    def _batch(self, url: str, folder: Path) -> Batch:
         first = self._fetch(_page_url(url, 1, 0))
         if first.data is None:
-            return self._file(url, first)
-        pages, records = [first], records_in(first.data, self.stats.records)
-        while (target := self._next_page(url, pages, records)) is not None:
+            return self._file(url, first, folder)
+        pages, got = [first], records_in(first.data, self.stats.records)
+        records = list(got)
+        while (target := self._next_page(url, pages, len(records), bool(got))) is not None:
             page = self._fetch(target)
             if page.body == pages[-1].body:  # an API that repeats its last page past the end
                 break
             pages.append(page)
-            records += records_in(page.data, self.stats.records)
+            got = records_in(page.data, self.stats.records)
+            records += got
         digest = hashlib.sha256(b"\n".join(p.body for p in pages)).hexdigest()
         return Batch(url, digest, read=lambda columns: records_table(url, records, columns) if records else None)
 
-    def _next_page(self, url: str, pages: list[Answer], records: list) -> str | None:
+    def _next_page(self, url: str, pages: list[Answer], records: int, last_had_any: bool) -> str | None:
         """The next page's URL: the answer's `next` link, else the next {page} or {offset} while
         the last page had records and the answer's total (when it gives one) is not reached."""
         last = pages[-1]
@@ -65,14 +68,14 @@ class WebSource:
             return urljoin(last.url, following)
         paged = "{page}" in url or "{offset}" in url
         total = _total(last.data, self.stats.records)
-        if not paged or not records_in(last.data, self.stats.records) or (total is not None and len(records) >= total):
+        if not paged or not last_had_any or (total is not None and records >= total):
             return None
-        return _page_url(url, len(pages) + 1, len(records))
+        return _page_url(url, len(pages) + 1, records)
 
-    def _file(self, url: str, answer: Answer) -> Batch:
+    def _file(self, url: str, answer: Answer, folder: Path) -> Batch:
         suffix = ".xlsx" if answer.body[:4] == b"PK\x03\x04" else ".csv"
         stem = Path(url.split("?")[0]).stem.replace("{page}", "") or "stats"
-        path = self.folder / f"{stem}{suffix}"
+        path = folder / f"{stem}{suffix}"
         path.write_bytes(answer.body)
         return Batch(url, hashlib.sha256(answer.body).hexdigest(), path=path)
 

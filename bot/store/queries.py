@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, or_
 from sqlalchemy.orm import aliased
@@ -94,9 +94,8 @@ def has_stats(*, session: Session, day: date) -> bool:
 
 def last_pulled(*, session: Session) -> datetime | None:
     """When the stats were last imported (the newest pull without an error), aware; None if never."""
-    pulled = session.exec(select(StatsPull.pulled_at).where(StatsPull.error.is_(None))
-                          .order_by(StatsPull.pulled_at.desc()).limit(1)).first()
-    return None if pulled is None else pulled.replace(tzinfo=pulled.tzinfo or UTC)  # stored naive, it is UTC
+    return session.exec(select(StatsPull.pulled_at).where(StatsPull.error.is_(None))
+                        .order_by(StatsPull.pulled_at.desc()).limit(1)).first()
 
 
 def day_totals(*, session: Session, day: date, agent_id: int | None = None) -> dict[int, Totals]:
