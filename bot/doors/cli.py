@@ -129,7 +129,8 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     _log_to_terminal()
     _stop_on_sigterm()
     bot = build_bot(settings)
-    scheduler = None if args.no_scheduler else build_scheduler(Rounds(bot.center, bot.engine, bot.platforms))
+    rounds = Rounds(bot.center, bot.engine, bot.platforms)
+    scheduler = None if args.no_scheduler else build_scheduler(rounds)
     try:
         if scheduler is not None:
             scheduler.start()
@@ -137,6 +138,7 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        rounds.stop()
         if scheduler is not None:
             scheduler.shutdown(wait=False)
         bot.close()
@@ -147,10 +149,13 @@ def scheduler_command(args: argparse.Namespace, settings: Settings) -> int:
     _log_to_terminal()
     _stop_on_sigterm()
     center, engine = open_world(settings)
+    rounds = Rounds(center, engine, round_platforms(settings, engine))
     try:
-        build_scheduler(Rounds(center, engine, round_platforms(settings, engine)), blocking=True).start()
+        build_scheduler(rounds, blocking=True).start()
     except KeyboardInterrupt:
         pass
+    finally:
+        rounds.stop()
     return 0
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime, time
@@ -45,6 +46,7 @@ from scoring.schedule import MONTH_END, MORNING, PULL, Due, due, pull_due, pull_
 
 log = logging.getLogger("kpibot.scheduler")
 RETRY_MINUTES = 5
+STAND_BY_SECONDS = 5.0  # how often a replica that lost a round's claim looks at the round again
 
 
 class Rounds:
@@ -52,6 +54,11 @@ class Rounds:
 
     def __init__(self, center: Center, engine: Engine, platforms: Platforms):
         self.center, self.engine, self.platforms = center, engine, platforms
+        self._stopping = threading.Event()
+
+    def stop(self) -> None:
+        """The process is stopping: a replica standing by for a round stops waiting."""
+        self._stopping.set()
 
     @property
     def pulls(self) -> bool:
@@ -90,15 +97,29 @@ class Rounds:
     def tick(self) -> list[RoundReport]:
         """Run every round due now (none, usually, except at the policy's times)."""
         now = datetime.now(self.center.tz)
-        return [self.run(d) for d in due(self.center.policy, self.center.calendar, now)]
+        return [self.see_through(d) for d in due(self.center.policy, self.center.calendar, now)]
+
+    def see_through(self, round_: Due) -> RoundReport:
+        """Run `round_`; when another replica is running it, stand by until it is done, and take
+        it over should that replica die (at once on this machine, after its lease on another)."""
+        report = self._start(round_)
+        if report.state == "running_elsewhere":
+            log.info("%s %s: running in another process; standing by", report.job, report.period)
+        while report.state == "running_elsewhere" and not self._stopping.wait(STAND_BY_SECONDS):
+            report = self._start(round_)
+        return self._logged(round_, report)
 
     def run(self, round_: Due, force: bool = False) -> RoundReport:
+        return self._logged(round_, self._start(round_, force))
+
+    def _start(self, round_: Due, force: bool = False) -> RoundReport:
         if round_.job == MORNING:
-            report = morning(center=self.center, engine=self.engine, platforms=self.platforms,
-                             day=date.fromisoformat(round_.period), force=force)
-        else:
-            report = month_end_round(center=self.center, engine=self.engine, platforms=self.platforms,
-                                     month=Month.parse(round_.period))
+            return morning(center=self.center, engine=self.engine, platforms=self.platforms,
+                           day=date.fromisoformat(round_.period), force=force)
+        return month_end_round(center=self.center, engine=self.engine, platforms=self.platforms,
+                               month=Month.parse(round_.period))
+
+    def _logged(self, round_: Due, report: RoundReport) -> RoundReport:
         if report.state == "held":
             log.warning("%s %s held: no numbers for %s yet", report.job, report.period, report.waiting_for)
         else:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 
+import logging
 import os
 import queue
 import signal
@@ -36,7 +37,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from freezegun import freeze_time
 from slack_sdk import WebClient
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, delete, select, update
 
 from bot.config.calendars import work_calendar
 from bot.config.center import Center, open_center
@@ -45,6 +46,8 @@ from bot.store.models import Agent, DailyStat, Delivery, JobRun, StatsPull, utcn
 from bot.usecases.days import nudges
 from bot.usecases.mystats import stats_view
 from bot.outbox.deliveries import Message
+from bot.rounds import scheduler as scheduler_module
+from bot.rounds.run import LEASE
 from bot.rounds.scheduler import Rounds, build_scheduler
 from bot.rounds.status import jobs_status
 from bot.config.settings import Settings, SlackSettings, StatsSource
@@ -129,6 +132,7 @@ class Running:
     records every job event. Build it inside the frozen clock: the catch-up job runs 'now'."""
 
     def __init__(self, rounds: Rounds, without: tuple[str, ...] = ()):
+        self.rounds = rounds
         self.scheduler: BackgroundScheduler = build_scheduler(rounds)
         for job_id in without:
             self.scheduler.remove_job(job_id)
@@ -146,6 +150,7 @@ class Running:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.rounds.stop()
         self.scheduler.shutdown(wait=True)
 
     def finished(self, job_id: str, count: int = 1, timeout: float = 20) -> list[JobEvent]:
@@ -220,7 +225,32 @@ def test_two_replicas_started_at_the_same_moment_send_the_round_once(rounds, cen
         stack.enter_context(second)
         states = sorted(r.state for s in (first, second) for r in s.finished("catch-up")[0].retval)
 
-    assert states in (["done_before", "ran"], ["ran", "running_elsewhere"])
+    assert states == ["done_before", "ran"]  # the second stood by until the first was done
+    assert posted(standin) == MORNING_NOV_23
+    assert runs(engine) == [("morning", "2026-11-23", "done")]
+
+
+def test_a_replica_standing_by_takes_the_round_over_once_its_runner_stops_beating(rounds, standin, engine,
+                                                                                   monkeypatch, caplog):
+    """The round was claimed by a process of another machine, which then went silent: this one
+    stands by, and takes the round over once that claim's heartbeat is older than the lease."""
+    monkeypatch.setattr(scheduler_module, "STAND_BY_SECONDS", 0.05)
+    caplog.set_level(logging.INFO, logger="kpibot.scheduler")
+    with Session(engine) as session:
+        session.add(JobRun(job="morning", period="2026-11-23", runner="another-host:4242"))
+        session.commit()
+    with freeze_time("2026-11-23 09:00:30+08:00", tick=True), Running(rounds, without=("retry",)) as scheduler:
+        deadline = time.monotonic() + 20
+        while "morning 2026-11-23: running in another process; standing by" not in caplog.messages:
+            assert time.monotonic() < deadline, "never stood by"
+            time.sleep(0.01)
+        assert standin.calls == []  # the other's heartbeat is fresh
+        with Session(engine) as session:
+            session.execute(update(JobRun).values(heartbeat_at=utcnow() - LEASE - timedelta(seconds=1)))
+            session.commit()
+        (catch_up,) = scheduler.finished("catch-up")
+
+    assert reports(catch_up) == [("morning", "2026-11-23", "ran", 3, [k for k, _ in MORNING_NOV_23])]
     assert posted(standin) == MORNING_NOV_23
     assert runs(engine) == [("morning", "2026-11-23", "done")]
 
