@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -23,11 +24,12 @@ from sqlmodel import Session, select
 from bot.outbox.fanout import fan_out
 from bot.outbox.platforms import write
 from bot.rounds.morning import morning_notes
-from bot.store.models import Agent
+from bot.store.models import Agent, JobRun
 from factories import add_agent
 from rounds_world import TOKEN, World, kpibot, make_world, posts_per_key, transcript, world  # noqa: F401
 from test_rounds_morning import MONDAY, ROUND, monday_transcript
 
+FROZEN_KPIBOT = Path(__file__).parents[1] / "support" / "frozen_kpibot.py"
 RAN = "Morning round 2026-11-23: 8 messages: 8 sent, 0 pending, 0 failed, 0 sent before.\n"
 
 
@@ -96,6 +98,15 @@ def test_two_processes_at_the_same_moment_send_each_message_once(postgres_world,
 
 @pytest.fixture
 def big_world(world):  # noqa: F811
+    return grown(world)
+
+
+@pytest.fixture
+def big_postgres_world(postgres_world):
+    return grown(postgres_world)
+
+
+def grown(world: World) -> World:  # noqa: F811
     """The world with 12 more agents in team Gamma (no lead), all with DM channels known from earlier
     rounds except Chen Jing, found by email this morning: 20 messages, more than the 8 sending threads."""
     with Session(world.engine) as session:
@@ -154,6 +165,61 @@ def test_a_round_killed_half_way_resumes_with_only_the_missing_messages(big_worl
     world.after_the_lease()
     world.rounds().retry()
     assert posts_per_key(world.standin) == Counter(BIG_ROUND)
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_of_two_replicas_serving_one_is_killed_half_way_through_the_round_and_the_other_finishes_it(
+        big_postgres_world, tmp_path):
+    """Two `kpibot serve` processes, schedulers on, start at 09:00:05 on Monday 23 November: one
+    claims the morning round, the other stands by. Slack answers 2 posts and then nothing more;
+    with 8 messages in flight the one running the round is killed. The other takes the round over
+    at once (the dead process was on this machine): it asks Slack about the 8 (7 arrived; 1 was
+    lost, sent again) and sends the 10 never claimed. Every message arrives once."""
+    world = big_postgres_world
+    lost = "morning:2026-11-23:A104"
+    world.standin.stick("chat.postMessage", after=2, lose={lost})
+    replicas = {name: serving_replica(world, tmp_path / name) for name in ("one", "two")}
+    wait_until(lambda: world.standin.stuck() == 8)
+    pid = int(the_runner(world).rsplit(":", 1)[1])
+    (killed,) = [name for name, process in replicas.items() if process.pid == pid]
+    replicas[killed].send_signal(signal.SIGKILL)
+    assert replicas[killed].wait(timeout=30) == -signal.SIGKILL
+    world.standin.unstick("chat.postMessage")
+
+    (survivor,) = set(replicas) - {killed}
+    wait_until(lambda: world.runs() == [("morning", "2026-11-23", "done", "11 sent, 0 pending, 0 failed")])
+    assert posts_per_key(world.standin) == Counter(BIG_ROUND)
+    assert world.deliveries() == {key: ("sent", 2 if key == lost else 1, None) for key in BIG_ROUND}
+    replicas[survivor].send_signal(signal.SIGTERM)
+    assert replicas[survivor].wait(timeout=30) == 0
+    log = (tmp_path / survivor / "log").read_text()
+    assert "morning 2026-11-23: running in another process; standing by" in log
+    assert "Traceback" not in log
+
+
+def serving_replica(world: World, cwd: Path) -> subprocess.Popen:  # noqa: F811
+    """`kpibot serve` (scheduler on) in a process of its own, its clock started at 09:00:05 on
+    Monday 23 November, logging to cwd/log."""
+    cwd.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KPIBOT_", "SLACK_", "DATABASE_", "WECOM_"))}
+    env.update(DATABASE_URL=world.settings.database_url, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET="secret",
+               SLACK_API_URL=world.standin.api_url, PORT=str(free_port()), PYTHONUNBUFFERED="1")
+    with open(cwd / "log", "w") as log:
+        return subprocess.Popen([sys.executable, str(FROZEN_KPIBOT), "2026-11-23T09:00:05+08:00", "serve"],
+                                cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def the_runner(world: World) -> str:  # noqa: F811
+    """host:pid of the process that holds the morning round's claim."""
+    with Session(world.engine) as session:
+        return session.exec(select(JobRun.runner).where(JobRun.job == "morning")).one()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @pytest.mark.slow
