@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ from bot.outbox.platforms import write
 from bot.rounds.morning import morning_notes
 from bot.store.models import Agent, JobRun
 from factories import add_agent
+from slack_requests import SECRET, SlackRequests
 from rounds_world import TOKEN, World, kpibot, make_world, posts_per_key, transcript, world  # noqa: F401
 from test_rounds_morning import MONDAY, ROUND, monday_transcript
 
@@ -181,6 +183,12 @@ def test_of_two_replicas_serving_one_is_killed_half_way_through_the_round_and_th
     world.standin.stick("chat.postMessage", after=2, lose={lost})
     replicas = {name: serving_replica(world, tmp_path / name) for name in ("one", "two")}
     wait_until(lambda: world.standin.stuck() == 8)
+    wait_until(lambda: all("kpibot is listening" in (tmp_path / name / "log").read_text() for name in replicas))
+    for process in replicas.values():  # both answer a command, the one sending the round too
+        signed = SlackRequests(f"http://127.0.0.1:{process.port}/slack/events", world.standin, secret=SECRET)
+        assert signed.command("/mystats", "", "U001", timestamp=int(time.time() - process.clock_behind)) == (200, "")
+    answers = [call.body["text"] for call in world.standin.wait_for("respond", 2)]
+    assert len(answers) == 2 and answers[0] == answers[1] and "Mon 23 Nov" in answers[0]
     pid = int(the_runner(world).rsplit(":", 1)[1])
     (killed,) = [name for name, process in replicas.items() if process.pid == pid]
     replicas[killed].send_signal(signal.SIGKILL)
@@ -203,11 +211,15 @@ def serving_replica(world: World, cwd: Path) -> subprocess.Popen:  # noqa: F811
     Monday 23 November, logging to cwd/log."""
     cwd.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KPIBOT_", "SLACK_", "DATABASE_", "WECOM_"))}
-    env.update(DATABASE_URL=world.settings.database_url, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET="secret",
-               SLACK_API_URL=world.standin.api_url, PORT=str(free_port()), PYTHONUNBUFFERED="1")
+    port = free_port()
+    env.update(DATABASE_URL=world.settings.database_url, SLACK_BOT_TOKEN=TOKEN, SLACK_SIGNING_SECRET=SECRET,
+               SLACK_API_URL=world.standin.api_url, PORT=str(port), PYTHONUNBUFFERED="1")
+    started = datetime.fromisoformat("2026-11-23T09:00:05+08:00")
     with open(cwd / "log", "w") as log:
-        return subprocess.Popen([sys.executable, str(FROZEN_KPIBOT), "2026-11-23T09:00:05+08:00", "serve"],
-                                cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen([sys.executable, str(FROZEN_KPIBOT), started.isoformat(), "serve"],
+                                   cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process.port, process.clock_behind = port, time.time() - started.timestamp()  # signed as at its clock
+    return process
 
 
 def the_runner(world: World) -> str:  # noqa: F811
