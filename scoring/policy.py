@@ -77,6 +77,7 @@ class Policy:
     leaderboard_places: int
     contact_target: float
     contact_ladder: tuple[ContactStep, ...]
+    contact_window_weeks: int  # misses in this many weeks before count toward the ladder
     incentive_only_cut: int  # off the base pay when the incentive target is met and the basic quota not
     catalog: Mapping[str, CatalogItem]
     morning_at: time
@@ -212,7 +213,8 @@ _SCHEMA = _fields(
     levels=_fields(months=_whole(1, 12), up_above=_number(0, 1000), stay_from=_number(0, 1000),
                    down_from=_number(0, 1000)),
     leaderboard=_fields(metric=_choice(*METRICS), public_places=_whole(1, 50)),
-    contact_rate=_fields(target=_number(0, 1), ladder=lambda value, key: _ladder(value, key)),
+    contact_rate=_fields(target=_number(0, 1), window_weeks=_whole(1, 52),
+                         ladder=lambda value, key: _ladder(value, key)),
     pay=_fields(incentive_only_cut=_whole(0, 1_000_000)),
     schedule=_fields(morning=_clock, month_end=_clock, pull=_clock, pull_until=_clock,
                      pull_every_minutes=_whole(0, 720), catch_up_hours=_whole(0, 12)),
@@ -325,6 +327,7 @@ def _build(got: dict[str, Any]) -> Policy:
         leaderboard_places=got["leaderboard"]["public_places"],
         contact_target=got["contact_rate"]["target"],
         contact_ladder=got["contact_rate"]["ladder"],
+        contact_window_weeks=got["contact_rate"]["window_weeks"],
         incentive_only_cut=got["pay"]["incentive_only_cut"],
         catalog=catalog,
         morning_at=got["schedule"]["morning"],
