@@ -97,6 +97,13 @@ class WorkCalendar:
             day -= timedelta(days=1)
         return day
 
+    def next_working_day(self, day: date) -> date:
+        """The first working day strictly after `day`."""
+        day += timedelta(days=1)
+        while not self.is_working_day(day):
+            day += timedelta(days=1)
+        return day
+
     def first_working_day(self, month: Month) -> date:
         """The first working day of `month`."""
         return self.month_working_days(month)[0]

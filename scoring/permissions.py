@@ -42,9 +42,14 @@ def entry_refusal(actor: Person, target: Person) -> str | None:
     return None if target.team_id in actor.led_team_ids else "not_your_team"
 
 
-def undo_refusal(actor: Person, author_id: int | None) -> str | None:
-    """Why `actor` may not undo an entry written by `author_id` ("not_author"), or None."""
-    return None if actor.id == author_id or actor.role in EVERYONE else "not_author"
+def undo_refusal(actor: Person, author_id: int | None, target: Person) -> str | None:
+    """Why `actor` may not undo an entry about `target` written by `author_id` ("not_author"),
+    or None. kpibot's own entries (no author) are undone by the target's leads too."""
+    if actor.id == author_id or actor.role in EVERYONE:
+        return None
+    if author_id is None and actor.id != target.id and target.team_id in actor.led_team_ids:
+        return None
+    return "not_author"
 
 
 def visible_teams(actor: Person, all_team_ids: Collection[int]) -> list[int] | None:

@@ -2,7 +2,8 @@
 
 A round is due from its time until `catch_up_hours` later, so a bot that starts late still
 sends that morning's round; after that it waits for the next day rather than wishing good
-morning at night.
+morning at night. The weekly contact round is due with the morning round of the first working
+day after the week.
 
 The stats pull has slots: `pull`, then every `pull_every_minutes` up to `pull_until`. A slot is
 due from its time until the next one (the last until the day ends), so a pull run late is still
@@ -15,15 +16,17 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from scoring.calendar import Month, WorkCalendar
+from scoring.contact import Week
 from scoring.policy import Policy
 
-MORNING, MONTH_END, PULL = "morning", "month-end", "pull"
+MORNING, MONTH_END, PULL, CONTACT = "morning", "month-end", "pull", "contact"
 
 
 @dataclass(frozen=True)
 class Due:
-    job: str  # MORNING, MONTH_END or PULL
-    period: str  # the morning's date, the month closed (YYYY-MM), or the pull's slot (YYYY-MM-DDTHH:MM)
+    job: str  # MORNING, MONTH_END, CONTACT or PULL
+    period: str  # the morning's date, the month closed (YYYY-MM), the week ended (YYYY-Www), or
+    #              the pull's slot (YYYY-MM-DDTHH:MM)
 
 
 def due(policy: Policy, cal: WorkCalendar, now: datetime) -> list[Due]:
@@ -34,8 +37,19 @@ def due(policy: Policy, cal: WorkCalendar, now: datetime) -> list[Due]:
     found = []
     if _within(now, policy.morning_at, policy.catch_up_hours):
         found.append(Due(MORNING, today.isoformat()))
+        found.extend(Due(CONTACT, str(week)) for week in weeks_ended(cal, today))
     if today == cal.first_working_day(Month.of(today)) and _within(now, policy.month_end_at, policy.catch_up_hours):
         found.append(Due(MONTH_END, str(Month.of(today).previous())))
+    return found
+
+
+def weeks_ended(cal: WorkCalendar, today: date) -> list[Week]:
+    """The weeks whose contact round is due on `today`: those whose first working day after
+    them is today (two after a week with no working day at all), oldest first."""
+    found, week = [], Week.of(today).previous()
+    while cal.next_working_day(week.sunday) == today:
+        found.insert(0, week)
+        week = week.previous()
     return found
 
 

@@ -150,6 +150,9 @@ def _jobs(commands, say: Say) -> None:
     morning.add_argument("--force", action="store_true", help=say("force"))
     month_end = _leaf(run, "jobs run month-end", say, "month_end")
     month_end.add_argument("--month", metavar="YYYY-MM", help=say("month_end_month"))
+    contact = _leaf(run, "jobs run contact", say, "contact")
+    contact.add_argument("--week", metavar="YYYY-Www", help=say("contact_week"))
+    contact.add_argument("--force", action="store_true", help=say("contact_force"))
     _leaf(run, "jobs run pull", say, "pull")
     _leaf(jobs, "jobs status", say, "status")
 

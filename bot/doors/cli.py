@@ -24,6 +24,7 @@ from bot.doors.arguments import parse
 from bot.doors.console import Console, typed_lines
 from bot.doors.demo import build_demo
 from bot.doors.wiring import build_bot, chat_platforms, open_world, round_platforms
+from bot.rounds.contact import contact_round
 from bot.rounds.month_end import month_end_round
 from bot.rounds.morning import morning
 from bot.rounds.scheduler import Rounds, build_scheduler
@@ -41,6 +42,7 @@ from bot.usecases.standings import month_standings
 from messages.formats import bar
 from messages.render import describe, render, text
 from scoring.calendar import Month
+from scoring.contact import Week
 from scoring.policy import LOCALES
 from scoring.problems import Problem
 
@@ -178,6 +180,20 @@ def month_end_command(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def contact_command(args: argparse.Namespace, settings: Settings) -> int:
+    center, engine = open_world(settings)
+    week = Week.of(center.today()).previous()
+    if args.week:
+        try:
+            week = Week.parse(args.week)
+        except ValueError:
+            raise Problem("round.bad_week", value=args.week) from None
+    report = contact_round(center=center, engine=engine, platforms=round_platforms(settings, engine), week=week,
+                           force=args.force)
+    print(render("round_report", settings.locale, r=report), end="")
+    return 0
+
+
 def pull_command(args: argparse.Namespace, settings: Settings) -> int:
     center, engine = open_world(settings)
     if not settings.stats.source:
@@ -261,6 +277,7 @@ COMMANDS: dict[str, Command] = {
     "stats show": stats_show,
     "jobs run morning": morning_command,
     "jobs run month-end": month_end_command,
+    "jobs run contact": contact_command,
     "jobs run pull": pull_command,
     "jobs status": status_command,
     "serve": serve_command,

@@ -28,6 +28,7 @@ from bot.config.center import Center
 from bot.outbox import deliveries
 from bot.outbox.fanout import fan_out
 from bot.outbox.platforms import Platforms
+from bot.rounds.contact import contact_round
 from bot.rounds.month_end import month_end_round
 from bot.rounds.morning import morning
 from bot.rounds.pull_summary import pull_and_tell
@@ -42,7 +43,8 @@ from bot.rounds.run import (
 from bot.sources.pull import Pulled
 from bot.store.models import utcnow
 from scoring.calendar import Month
-from scoring.schedule import MONTH_END, MORNING, PULL, Due, due, pull_due, pull_times
+from scoring.contact import Week
+from scoring.schedule import CONTACT, MONTH_END, MORNING, PULL, Due, due, pull_due, pull_times
 
 log = logging.getLogger("kpibot.scheduler")
 RETRY_MINUTES = 5
@@ -116,6 +118,9 @@ class Rounds:
         if round_.job == MORNING:
             return morning(center=self.center, engine=self.engine, platforms=self.platforms,
                            day=date.fromisoformat(round_.period), force=force)
+        if round_.job == CONTACT:
+            return contact_round(center=self.center, engine=self.engine, platforms=self.platforms,
+                                 week=Week.parse(round_.period), force=force)
         return month_end_round(center=self.center, engine=self.engine, platforms=self.platforms,
                                month=Month.parse(round_.period))
 

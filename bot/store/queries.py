@@ -87,6 +87,38 @@ def days_by_agent(*, session: Session, start: date, end: date) -> dict[int, dict
     return found
 
 
+def leads_by_agent(*, session: Session, start: date, end: date) -> dict[int, tuple[int, int]]:
+    """Each agent's leads assigned and contacted from `start` to `end`, both included, summed over
+    the days that report them."""
+    rows = session.exec(
+        select(DailyStat.agent_id, func.sum(DailyStat.leads_assigned), func.sum(DailyStat.leads_contacted))
+        .where(DailyStat.day >= start, DailyStat.day <= end, DailyStat.leads_assigned.is_not(None))
+        .group_by(DailyStat.agent_id)
+    ).all()
+    return {agent_id: (int(assigned or 0), int(contacted or 0)) for agent_id, assigned, contacted in rows}
+
+
+def own_entries(*, session: Session, code_prefix: str, start: date, end: date) -> list[tuple[LedgerEntry, bool]]:
+    """kpibot's own entries (no author) whose code starts with `code_prefix`, dated from `start`
+    to `end`, each with whether it was undone."""
+    revocation = aliased(LedgerEntry)
+    return [(entry, revoked is not None) for entry, revoked in session.exec(
+        select(LedgerEntry, revocation.id)
+        .outerjoin(revocation, revocation.revokes_id == LedgerEntry.id)
+        .where(LedgerEntry.author_id.is_(None), LedgerEntry.revokes_id.is_(None),
+               LedgerEntry.code.startswith(code_prefix), LedgerEntry.day >= start, LedgerEntry.day <= end)
+        .order_by(LedgerEntry.id)
+    ).all()]
+
+
+def leads_of(*, session: Session, agent: Agent) -> list[Agent]:
+    """The active leads of `agent`'s team, by employee ID."""
+    return list(session.exec(
+        select(Agent).join(TeamLead, TeamLead.agent_id == Agent.id)
+        .where(TeamLead.team_id == agent.team_id, Agent.active).order_by(Agent.employee_id)
+    ).all())
+
+
 def has_stats(*, session: Session, day: date) -> bool:
     """True when the call-center system sent numbers for `day`, for anyone."""
     return session.exec(select(DailyStat.id).where(DailyStat.day == day).limit(1)).first() is not None

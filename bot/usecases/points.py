@@ -63,7 +63,8 @@ def undo(*, session: Session, center: Center, actor: Agent, entry_id: int, today
     if entry is None or entry.revokes_id is not None:
         raise CommandError("no_entry", "undo")
     agent = session.get(Agent, entry.agent_id)
-    if undo_refusal(queries.person(session=session, agent=actor), entry.author_id) is not None:
+    if undo_refusal(queries.person(session=session, agent=actor), entry.author_id,
+                    queries.person(session=session, agent=agent)) is not None:
         raise CommandError("refused_undo", "undo")
     if session.exec(select(LedgerEntry.id).where(LedgerEntry.revokes_id == entry.id)).first():
         raise CommandError("already_undone", "undo")

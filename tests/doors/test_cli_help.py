@@ -16,7 +16,7 @@ from bot.doors.cli import COMMANDS
 
 ROOT = Path(__file__).resolve().parents[2]
 LEAVES = ["db upgrade", "roster import", "stats import", "stats show", "jobs run morning", "jobs run month-end",
-          "jobs run pull", "jobs status", "serve", "scheduler", "console", "demo"]
+          "jobs run contact", "jobs run pull", "jobs status", "serve", "scheduler", "console", "demo"]
 SCREENS = [[], ["db"], ["roster"], ["stats"], ["jobs"], ["jobs", "run"], *(leaf.split() for leaf in LEAVES)]
 ARGPARSE_ENGLISH = ["usage:", "positional arguments", "options:", "show this help", "error:", "required",
                     "invalid choice", "unrecognized", "expected", "argument"]

@@ -196,7 +196,8 @@ def test_of_two_replicas_serving_one_is_killed_half_way_through_the_round_and_th
     world.standin.unstick("chat.postMessage")
 
     (survivor,) = set(replicas) - {killed}
-    wait_until(lambda: world.runs() == [("morning", "2026-11-23", "done", "11 sent, 0 pending, 0 failed")])
+    wait_until(lambda: world.runs() == [("morning", "2026-11-23", "done", "11 sent, 0 pending, 0 failed"),
+                                        ("contact", "2026-W47", "done", "0 sent, 0 pending, 0 failed")])
     assert posts_per_key(world.standin) == Counter(BIG_ROUND)
     assert world.deliveries() == {key: ("sent", 2 if key == lost else 1, None) for key in BIG_ROUND}
     replicas[survivor].send_signal(signal.SIGTERM)

@@ -14,7 +14,7 @@ from bot.config.calendars import work_calendar
 from bot.config.center import Center
 from bot.rounds.scheduler import Rounds, build_scheduler
 from bot.config.settings import Settings, StatsSource
-from scoring.schedule import MONTH_END, MORNING, PULL, Due, due, pull_due, pull_times
+from scoring.schedule import CONTACT, MONTH_END, MORNING, PULL, Due, due, pull_due, pull_times
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -25,17 +25,20 @@ def at(text: str, zone: ZoneInfo = SHANGHAI) -> datetime:
 
 @pytest.mark.parametrize("now, expected", [
     ("2026-11-23 08:59:59", []),  # Monday, just before nine
-    ("2026-11-23 09:00:00", [Due(MORNING, "2026-11-23")]),
-    ("2026-11-23 09:40:00", [Due(MORNING, "2026-11-23")]),  # started late: still that morning
-    ("2026-11-23 11:59:59", [Due(MORNING, "2026-11-23")]),
+    # a Monday: the morning, and last week's contact rate
+    ("2026-11-23 09:00:00", [Due(MORNING, "2026-11-23"), Due(CONTACT, "2026-W47")]),
+    ("2026-11-23 09:40:00", [Due(MORNING, "2026-11-23"), Due(CONTACT, "2026-W47")]),  # started late: still that morning
+    ("2026-11-23 11:59:59", [Due(MORNING, "2026-11-23"), Due(CONTACT, "2026-W47")]),
     ("2026-11-23 12:00:00", []),  # three hours on: too late for "good morning"
     ("2026-11-22 09:00:00", []),  # Sunday
     ("2026-10-05 09:00:00", []),  # National Day holiday (a Monday)
     ("2026-10-10 09:00:00", [Due(MORNING, "2026-10-10")]),  # Saturday, a make-up working day
     ("2026-12-01 09:30:00", [Due(MORNING, "2026-12-01"), Due(MONTH_END, "2026-11")]),
     ("2026-12-02 09:30:00", [Due(MORNING, "2026-12-02")]),  # month-end only on the first working day
-    ("2026-11-02 09:30:00", [Due(MORNING, "2026-11-02"), Due(MONTH_END, "2026-10")]),  # 1 Nov is a Sunday
-    ("2026-10-08 10:00:00", [Due(MORNING, "2026-10-08"), Due(MONTH_END, "2026-09")]),  # after the holiday
+    # 1 Nov is a Sunday
+    ("2026-11-02 09:30:00", [Due(MORNING, "2026-11-02"), Due(CONTACT, "2026-W44"), Due(MONTH_END, "2026-10")]),
+    # after the holiday, which took the first working days after week 40
+    ("2026-10-08 10:00:00", [Due(MORNING, "2026-10-08"), Due(CONTACT, "2026-W40"), Due(MONTH_END, "2026-09")]),
 ])
 def test_what_is_due(policy, calendar, now, expected):
     assert due(policy, calendar, at(now)) == expected

@@ -192,6 +192,8 @@ def deliveries(engine) -> dict[str, tuple[str, int]]:
 
 MORNING_NOV_23 = [("digest:2026-11-23:L01", "DUL01"), ("morning:2026-11-23:A001", "DU001"),
                   ("morning:2026-11-23:A002", "DU002")]
+CONTACT_W47 = ("contact", "2026-W47", "ran", 0, [])  # Monday's contact round: nobody here has leads
+RUNS_NOV_23 = [("morning", "2026-11-23", "done"), ("contact", "2026-W47", "done")]
 
 
 # --- late starts, replicas, working days ---------------------------------------------------
@@ -201,15 +203,16 @@ def test_a_late_start_sends_that_mornings_round_once(rounds, standin, engine):
     with freeze_time("2026-11-23 09:40:00+08:00", tick=True), Running(rounds) as scheduler:  # a Monday
         (catch_up,) = scheduler.finished("catch-up")
 
-    assert reports(catch_up) == [("morning", "2026-11-23", "ran", 3, [k for k, _ in MORNING_NOV_23])]
+    assert reports(catch_up) == [("morning", "2026-11-23", "ran", 3, [k for k, _ in MORNING_NOV_23]), CONTACT_W47]
     assert posted(standin) == MORNING_NOV_23
     assert sorted(c.body["users"] for c in standin.of("conversations.open")) == ["U001", "U002", "UL01"]
-    assert runs(engine) == [("morning", "2026-11-23", "done")]
+    assert runs(engine) == RUNS_NOV_23
 
     # A restart a little later (still within the catch-up window) finds the round done.
     with freeze_time("2026-11-23 10:15:00+08:00", tick=True), Running(rounds) as restarted:
         (catch_up,) = restarted.finished("catch-up")
-    assert reports(catch_up) == [("morning", "2026-11-23", "done_before", 0, None)]
+    assert reports(catch_up) == [("morning", "2026-11-23", "done_before", 0, None),
+                                 ("contact", "2026-W47", "done_before", 0, None)]
     assert posted(standin) == MORNING_NOV_23
 
 
@@ -225,9 +228,9 @@ def test_two_replicas_started_at_the_same_moment_send_the_round_once(rounds, cen
         stack.enter_context(second)
         states = sorted(r.state for s in (first, second) for r in s.finished("catch-up")[0].retval)
 
-    assert states == ["done_before", "ran"]  # the second stood by until the first was done
+    assert states == ["done_before", "done_before", "ran", "ran"]  # the second stood by until the first was done
     assert posted(standin) == MORNING_NOV_23
-    assert runs(engine) == [("morning", "2026-11-23", "done")]
+    assert runs(engine) == RUNS_NOV_23
 
 
 def test_a_replica_standing_by_takes_the_round_over_once_its_runner_stops_beating(rounds, standin, engine,
@@ -250,9 +253,9 @@ def test_a_replica_standing_by_takes_the_round_over_once_its_runner_stops_beatin
             session.commit()
         (catch_up,) = scheduler.finished("catch-up")
 
-    assert reports(catch_up) == [("morning", "2026-11-23", "ran", 3, [k for k, _ in MORNING_NOV_23])]
+    assert reports(catch_up) == [("morning", "2026-11-23", "ran", 3, [k for k, _ in MORNING_NOV_23]), CONTACT_W47]
     assert posted(standin) == MORNING_NOV_23
-    assert runs(engine) == [("morning", "2026-11-23", "done")]
+    assert runs(engine) == RUNS_NOV_23
 
 
 def test_started_past_the_catch_up_window_it_sends_nothing(rounds, standin, engine):
@@ -332,18 +335,18 @@ def test_the_morning_trigger_fires_at_nine_in_shanghai(rounds, standin):
         (fired,) = scheduler.finished("morning")
 
     assert fired.scheduled_run_time == datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
-    assert reports(fired) == [("morning", "2026-11-23", "ran", 3, [k for k, _ in MORNING_NOV_23])]
+    assert reports(fired) == [("morning", "2026-11-23", "ran", 3, [k for k, _ in MORNING_NOV_23]), CONTACT_W47]
     assert posted(standin) == MORNING_NOV_23
 
 
-@pytest.mark.parametrize("start, fired_utc, day", [
+@pytest.mark.parametrize("start, fired_utc, day, week", [
     # Daylight saving begins Sunday 8 March 2026: Monday's 09:00 is 13:00 UTC, Friday's was 14:00.
-    ("2026-03-06 12:30:00-05:00", datetime(2026, 3, 9, 13, 0, tzinfo=UTC), "2026-03-09"),
+    ("2026-03-06 12:30:00-05:00", datetime(2026, 3, 9, 13, 0, tzinfo=UTC), "2026-03-09", "2026-W10"),
     # It ends Sunday 1 November 2026: Monday's 09:00 is 14:00 UTC, Friday's was 13:00.
-    ("2026-10-30 12:30:00-04:00", datetime(2026, 11, 2, 14, 0, tzinfo=UTC), "2026-11-02"),
+    ("2026-10-30 12:30:00-04:00", datetime(2026, 11, 2, 14, 0, tzinfo=UTC), "2026-11-02", "2026-W44"),
 ], ids=["spring-forward", "fall-back"])
 def test_across_daylight_saving_the_weekends_missed_mornings_coalesce_into_mondays_at_nine_local(
-        new_york, standin, start, fired_utc, day):
+        new_york, standin, start, fired_utc, day, week):
     """The scheduler was asleep (a suspended machine) from Friday 12:30 until just after nine on
     Monday: Saturday's, Sunday's and Monday's 09:00 are due at once, coalesced into one run.
 
@@ -361,7 +364,8 @@ def test_across_daylight_saving_the_weekends_missed_mornings_coalesce_into_monda
     assert fired.scheduled_run_time == fired_utc
     assert fired.scheduled_run_time.astimezone(NEW_YORK).time().isoformat() == "09:00:00"
     assert reports(fired) == [("morning", day, "ran", 3,
-                               [f"digest:{day}:L01", f"morning:{day}:A001", f"morning:{day}:A002"])]
+                               [f"digest:{day}:L01", f"morning:{day}:A001", f"morning:{day}:A002"]),
+                              ("contact", week, "ran", 0, [])]
     assert next_fire == (fired_utc + timedelta(days=1)).astimezone(NEW_YORK)
     assert posted(standin) == [(f"digest:{day}:L01", "DUL01"), (f"morning:{day}:A001", "DU001"),
                                (f"morning:{day}:A002", "DU002")]
@@ -555,14 +559,16 @@ def test_a_round_held_for_its_numbers_goes_out_at_the_retry_after_they_arrive(ce
     rounds = Rounds(open_center(settings), engine, chat_platforms(settings, engine))
     with freeze_time("2026-11-23 09:40:00+08:00", tick=True), Running(rounds, without=("retry",)) as scheduler:
         (caught_up,) = scheduler.finished("catch-up")
-    assert [(r.state, r.waiting_for) for r in caught_up.retval] == [("held", date(2026, 11, 20))]
-    assert (runs(engine), posted(standin)) == ([("morning", "2026-11-23", "held")], [])
+    assert [(r.job, r.state, r.waiting_for) for r in caught_up.retval] == [("morning", "held", date(2026, 11, 20)),
+                                                                          ("contact", "held", date(2026, 11, 20))]
+    assert (runs(engine), posted(standin)) == ([("morning", "2026-11-23", "held"), ("contact", "2026-W47", "held")],
+                                               [])
 
     write_csv(exports / "2026-11-20.csv", [["日期", "工号", "通话次数", "通话时长"], ["2026-11-20", "A001", "62", "151.5"]])
     with freeze_time("2026-11-23 10:05:00+08:00"):
         rounds.retry()
         rounds.retry()
-    assert runs(engine) == [("morning", "2026-11-23", "done")]
+    assert runs(engine) == RUNS_NOV_23
     assert posted(standin) == [("digest:2026-11-23:L01", "DUL01"), ("morning:2026-11-23:A001", "DU001"),
                                ("morning:2026-11-23:A002", "DU002")]
 
@@ -577,7 +583,8 @@ def test_a_round_held_past_its_catch_up_window_stays_held(rounds, standin, engin
         assert rounds.catch_up()[0].state == "held"
     with freeze_time("2026-11-23 12:05:00+08:00"):
         rounds.retry()
-    assert (runs(engine), posted(standin)) == ([("morning", "2026-11-23", "held")], [])
+    assert (runs(engine), posted(standin)) == ([("morning", "2026-11-23", "held"), ("contact", "2026-W47", "held")],
+                                               [])
 
 # --- how the commands wire the scheduler ------------------------------------------------------
 
