@@ -120,7 +120,7 @@ def parser(locale: str) -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="kpibot", description=say("kpibot"), formatter_class=HelpFormatter)
     top.add_argument("--version", action="version", version=f"kpibot {version('kpibot')}", help=say("version"))
     commands = top.add_subparsers(required=True, metavar="COMMAND")
-    for add in (_db_and_roster, _stats, _jobs, _processes):
+    for add in (_db_and_roster, _stats, _jobs, _export, _processes):
         add(commands, say)
     return top
 
@@ -155,6 +155,14 @@ def _jobs(commands, say: Say) -> None:
     contact.add_argument("--force", action="store_true", help=say("contact_force"))
     _leaf(run, "jobs run pull", say, "pull")
     _leaf(jobs, "jobs status", say, "status")
+
+
+def _export(commands, say: Say) -> None:
+    month = _leaf(_group(commands, "export", say("export")), "export month", say, "export_month")
+    month.add_argument("month", metavar="YYYY-MM", help=say("export_month_month"))
+    month.add_argument("--format", choices=("csv", "xlsx"), default="csv", help=say("export_format"))
+    month.add_argument("--locale", choices=LOCALES, help=say("export_locale"))
+    month.add_argument("--output", metavar="FILE", help=say("export_output"))
 
 
 def _processes(commands, say: Say) -> None:

@@ -23,6 +23,7 @@ from bot.config.settings import Settings, load_settings
 from bot.doors.arguments import parse
 from bot.doors.console import Console, typed_lines
 from bot.doors.demo import build_demo
+from bot.doors.export import write_table
 from bot.doors.wiring import build_bot, chat_platforms, open_world, round_platforms
 from bot.rounds.contact import contact_round
 from bot.rounds.month_end import month_end_round
@@ -37,10 +38,12 @@ from bot.store import queries
 from bot.store.db import SchemaError, make_engine, shown_url, upgrade
 from bot.usecases.days import nudges, team_digests
 from bot.usecases.mystats import NoQuotaError, stats_view
+from bot.usecases.payroll import payroll
 from bot.usecases.periods import parse_day, parse_month, parse_period
 from bot.usecases.standings import month_standings
-from messages.formats import bar
-from messages.render import describe, render, text
+from messages.formats import bar, vocabulary
+from messages.payroll import payroll_table
+from messages.render import catalog, describe, render, text
 from scoring.calendar import Month
 from scoring.contact import Week
 from scoring.policy import LOCALES
@@ -194,6 +197,27 @@ def contact_command(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def export_month_command(args: argparse.Namespace, settings: Settings) -> int:
+    center, engine = open_world(settings)
+    today = center.today()
+    month = parse_month(args.month, today, "cli")
+    locale = args.locale or settings.locale
+    path = Path(args.output or f"kpibot-{month}.{args.format}")
+    with Session(engine) as session:
+        rows = payroll(session=session, center=center, month=month)
+    header, cells = payroll_table(rows, center.policy, locale)
+    try:
+        write_table(path, args.format, header, cells, title=str(month))
+    except OSError as err:
+        return _fail(text(locale, "export.unwritable", path=path, reason=err.strerror or err.__class__.__name__))
+    people = vocabulary(catalog(locale))[0]["count"](len(rows), "people")
+    if month.last < today:
+        print(text(locale, "export.wrote", month=month, people=people, path=path))
+    else:
+        print(text(locale, "export.as_of", month=month, day=today.isoformat(), people=people, path=path))
+    return 0
+
+
 def pull_command(args: argparse.Namespace, settings: Settings) -> int:
     center, engine = open_world(settings)
     if not settings.stats.source:
@@ -279,6 +303,7 @@ COMMANDS: dict[str, Command] = {
     "jobs run month-end": month_end_command,
     "jobs run contact": contact_command,
     "jobs run pull": pull_command,
+    "export month": export_month_command,
     "jobs status": status_command,
     "serve": serve_command,
     "scheduler": scheduler_command,

@@ -119,6 +119,13 @@ def leads_of(*, session: Session, agent: Agent) -> list[Agent]:
     ).all())
 
 
+def members_by_agent(*, session: Session, start: date, end: date) -> dict[int, int]:
+    """Each agent's members developed from `start` to `end`, both included."""
+    rows = session.exec(select(DailyStat.agent_id, func.sum(DailyStat.members))
+                        .where(DailyStat.day >= start, DailyStat.day <= end).group_by(DailyStat.agent_id)).all()
+    return {agent_id: int(members or 0) for agent_id, members in rows}
+
+
 def has_stats(*, session: Session, day: date) -> bool:
     """True when the call-center system sent numbers for `day`, for anyone."""
     return session.exec(select(DailyStat.id).where(DailyStat.day == day).limit(1)).first() is not None

@@ -16,8 +16,8 @@ from bot.doors.cli import COMMANDS
 
 ROOT = Path(__file__).resolve().parents[2]
 LEAVES = ["db upgrade", "roster import", "stats import", "stats show", "jobs run morning", "jobs run month-end",
-          "jobs run contact", "jobs run pull", "jobs status", "serve", "scheduler", "console", "demo"]
-SCREENS = [[], ["db"], ["roster"], ["stats"], ["jobs"], ["jobs", "run"], *(leaf.split() for leaf in LEAVES)]
+          "jobs run contact", "jobs run pull", "jobs status", "export month", "serve", "scheduler", "console", "demo"]
+SCREENS = [[], ["db"], ["roster"], ["stats"], ["jobs"], ["jobs", "run"], ["export"], *(leaf.split() for leaf in LEAVES)]
 ARGPARSE_ENGLISH = ["usage:", "positional arguments", "options:", "show this help", "error:", "required",
                     "invalid choice", "unrecognized", "expected", "argument"]
 HAN = re.compile(r"[\u4e00-\u9fff]")
