@@ -52,6 +52,11 @@ def undo_refusal(actor: Person, author_id: int | None, target: Person) -> str | 
     return "not_author"
 
 
+def may_change_closed_month(actor: Person) -> bool:
+    """A month whose month-end round has gone out is closed: only an admin changes its entries."""
+    return actor.role == "admin"
+
+
 def visible_teams(actor: Person, all_team_ids: Collection[int]) -> list[int] | None:
     """The teams whose numbers `actor` may see together; None for agents (only their own)."""
     if actor.role in EVERYONE:

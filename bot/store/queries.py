@@ -9,11 +9,12 @@ from sqlalchemy import func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from bot.store.models import Agent, DailyStat, LedgerEntry, StatsPull, Team, TeamLead
+from bot.store.models import Agent, DailyStat, JobRun, LedgerEntry, StatsPull, Team, TeamLead
 from scoring import permissions, quotas
 from scoring.calendar import Month
 from scoring.ledger import Entry
 from scoring.progress import Totals
+from scoring.schedule import MONTH_END
 
 
 def agent_by_employee_id(*, session: Session, employee_id: str) -> Agent | None:
@@ -124,6 +125,12 @@ def members_by_agent(*, session: Session, start: date, end: date) -> dict[int, i
     rows = session.exec(select(DailyStat.agent_id, func.sum(DailyStat.members))
                         .where(DailyStat.day >= start, DailyStat.day <= end).group_by(DailyStat.agent_id)).all()
     return {agent_id: int(members or 0) for agent_id, members in rows}
+
+
+def is_closed(*, session: Session, month: Month) -> bool:
+    """True once the month-end round about `month` has run: the month is closed."""
+    return session.exec(select(JobRun.id).where(JobRun.job == MONTH_END, JobRun.period == str(month),
+                                                JobRun.status == "done")).first() is not None
 
 
 def has_stats(*, session: Session, day: date) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -15,9 +16,10 @@ from bot.store.models import Agent, LedgerEntry
 from bot.usecases.requests import CommandError, PointsRequest
 from scoring.calendar import Month
 from scoring.ledger import monthly_score
-from scoring.permissions import entry_refusal, undo_refusal
+from scoring.permissions import entry_refusal, may_change_closed_month, undo_refusal
 from scoring.policy import CatalogItem
 
+log = logging.getLogger("kpibot")
 Finder = Callable[[str], Agent | None]  # the roster row a word names (a mention, a user or employee ID)
 
 
@@ -36,7 +38,8 @@ class Undone:
     agent: Agent
     author: Agent  # who undid it
     item: CatalogItem | None
-    score: int
+    score: int  # the agent's score in the entry's month, without it
+    closed: Month | None = None  # the entry's month, when it was closed (an admin's correction)
 
 
 def record(*, session: Session, center: Center, author: Agent, request: PointsRequest,
@@ -63,9 +66,13 @@ def undo(*, session: Session, center: Center, actor: Agent, entry_id: int, today
     if entry is None or entry.revokes_id is not None:
         raise CommandError("no_entry", "undo")
     agent = session.get(Agent, entry.agent_id)
-    if undo_refusal(queries.person(session=session, agent=actor), entry.author_id,
-                    queries.person(session=session, agent=agent)) is not None:
+    you = queries.person(session=session, agent=actor)
+    if undo_refusal(you, entry.author_id, queries.person(session=session, agent=agent)) is not None:
         raise CommandError("refused_undo", "undo")
+    month = Month.of(entry.day)
+    closed = month if queries.is_closed(session=session, month=month) else None
+    if closed and not may_change_closed_month(you):
+        raise CommandError("month_closed", "undo", month=str(month))
     if session.exec(select(LedgerEntry.id).where(LedgerEntry.revokes_id == entry.id)).first():
         raise CommandError("already_undone", "undo")
     session.add(LedgerEntry(agent_id=entry.agent_id, day=today, points=0, code=entry.code,
@@ -75,8 +82,10 @@ def undo(*, session: Session, center: Center, actor: Agent, entry_id: int, today
     except IntegrityError:  # undone at the same moment elsewhere: the unique revokes_id decided
         session.rollback()
         raise CommandError("already_undone", "undo") from None
-    return Undone(entry, agent, actor, _item(center, entry),
-                  _score(session, center, agent, entry.day))
+    if closed:
+        log.warning("%s undid entry %d of %s (%s), a closed month", actor.employee_id, entry.id, agent.employee_id,
+                    month)
+    return Undone(entry, agent, actor, _item(center, entry), _score(session, center, agent, entry.day), closed)
 
 
 def _item(center: Center, entry: LedgerEntry) -> CatalogItem | None:

@@ -405,7 +405,8 @@ def test_the_author_or_a_manager_undoes_an_entry_with_a_revocation(world, user, 
 @NOV_4
 def test_another_lead_or_the_agent_cannot_undo(world, user):
     deduct_three(world)
-    assert press_undo(world, user, 6) == [said("Only whoever recorded it, or a manager, can undo it.\n")]
+    assert press_undo(world, user, 6) == [said("Only whoever recorded it, or a manager, can undo it (kpibot's own "
+                                               "entries, the agent's team lead too).\n")]
     assert ledger(world) == [*SCENARIO_LEDGER, (6, "A001", TODAY, -3, None, "talked back to a caller", "L01", None)]
     assert deliveries(world) == [("entry:6", "A001", "sent", 1, None)]
 

@@ -10,8 +10,8 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from bot.store.models import Agent, DailyStat, Delivery, LedgerEntry
-from factories import add_agent
+from bot.store.models import Agent, DailyStat, Delivery, JobRun, LedgerEntry
+from factories import add_agent, add_entry
 from said import (
     BOARD, DEDUCT_CODES, FIRST, LI, LI_TODAY, OFFICE, SCENARIO_LEDGER, TEAM_1, TEAM_2, TODAY, TOP, WANG, WANG_3_NOV,
     WANG_4_NOV, WANG_NOVEMBER, WANG_NOVEMBER_TO_3, WANG_OCTOBER, WANG_SCORE, WANG_SCORE_TO_3, refused, stats_text,
@@ -242,6 +242,9 @@ def test_a_lead_cannot_deduct_from_a_fellow_lead_of_their_own_team(ask, session)
 
 # === undo =====================================================================================
 
+REFUSED_UNDO = "Only whoever recorded it, or a manager, can undo it (kpibot's own entries, the agent's team lead too).\n"
+
+
 def deduct_three(ask) -> None:
     """Xu Chen deducts 3 from Wang Fang: entry 6, her score 96."""
     given = ask("L01", "deduct", "<@U001> 3 talked back to a caller")
@@ -273,7 +276,7 @@ def test_after_an_undo_the_score_is_back_and_the_entry_shows_undone(ask):
 def test_another_lead_or_the_agent_cannot_undo(ask, session, who):
     deduct_three(ask)
     given = ask(who, "undo", "6")
-    assert (text_of(given), given.dms) == ("Only whoever recorded it, or a manager, can undo it.\n", ())
+    assert (text_of(given), given.dms) == (REFUSED_UNDO, ())
     assert len(ledger(session)) == 6
 
 
@@ -282,6 +285,28 @@ def test_a_second_undo_says_it_is_already_undone(ask, session):
     ask("L01", "undo", "6")
     assert text_of(ask("M01", "undo", "6")) == "That entry is already undone.\n"
     assert len(ledger(session)) == 7
+
+
+def test_a_closed_months_entry_is_undone_by_an_admin_alone_and_the_agent_told_the_final_score(ask, session):
+    """October's month-end round has gone out: its entries change only by an admin's hand."""
+    wang = session.exec(select(Agent).where(Agent.employee_id == "A001")).one()
+    xu = session.exec(select(Agent).where(Agent.employee_id == "L01")).one()
+    add_entry(session, wang, date(2026, 10, 20), -3, code="late", note="", author=xu)  # entry 6
+    session.add(JobRun(job="month-end", period="2026-10", status="done"))
+    session.commit()
+    for who in ("L01", "M01"):
+        given = ask(who, "undo", "6")
+        assert (text_of(given), given.dms) == (
+            "2026-10 is closed (its month-end round has gone out): only an admin can change its entries.\n", ())
+    assert len(ledger(session)) == 6
+
+    given = ask("ADM1", "undo", "6")
+    assert text_of(given) == ("Undone in October 2026, which was closed: -3 Late for Wang Fang (A001). Their final "
+                              "score for October 2026 is now 100; they have been told.\n")
+    assert ask.told(given) == [("entry:6:undo", "A001", "Gao Yan corrected October 2026, which was closed: -3 Late "
+                                                        "of 20 Oct is undone. Your final score for October 2026 is "
+                                                        "now 100.")]
+    assert ledger(session)[-1] == (7, "A001", TODAY, 0, "late", "", "ADM1", 6)
 
 
 @pytest.mark.parametrize("value", ["999", "4", "six", ""])
