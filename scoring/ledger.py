@@ -34,6 +34,15 @@ def monthly_score(policy: Policy, entries: Iterable[Entry]) -> int:
     return policy.base_score + sum(e.points for e in standing(entries))
 
 
+def absence_due(policy: Policy, entries: Iterable[Entry]) -> int | None:
+    """The month's late or early entries when they make a day's absence not recorded yet (001:
+    three of them count as one; six, two); None otherwise."""
+    counting = standing(entries)
+    late = sum(1 for e in counting if e.code in policy.lateness_codes)
+    absences = sum(1 for e in counting if e.code == policy.absence_code)
+    return late if late >= policy.lateness_count * (absences + 1) else None
+
+
 def points_problem(policy: Policy, points: int) -> str | None:
     """Why `points` cannot be one entry ("zero" or "too_many"), or None when it can."""
     if points <= 0:

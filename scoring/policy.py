@@ -79,6 +79,9 @@ class Policy:
     contact_ladder: tuple[ContactStep, ...]
     contact_window_weeks: int  # misses in this many weeks before count toward the ladder
     incentive_only_cut: int  # off the base pay when the incentive target is met and the basic quota not
+    lateness_count: int  # this many late or early entries in a month count as a day's absence (001)
+    lateness_codes: tuple[str, ...]  # the deductions that count (late, early)
+    absence_code: str  # the deduction proposed for the day's absence
     catalog: Mapping[str, CatalogItem]
     morning_at: time
     month_end_at: time
@@ -216,6 +219,7 @@ _SCHEMA = _fields(
     contact_rate=_fields(target=_number(0, 1), window_weeks=_whole(1, 52),
                          ladder=lambda value, key: _ladder(value, key)),
     pay=_fields(incentive_only_cut=_whole(0, 1_000_000)),
+    lateness=_fields(count=_whole(1, 31), codes=lambda value, key: _codes(value, key), absence=_text),
     schedule=_fields(morning=_clock, month_end=_clock, pull=_clock, pull_until=_clock,
                      pull_every_minutes=_whole(0, 720), catch_up_hours=_whole(0, 12)),
     deductions=lambda value, key: _catalog(value, key),
@@ -245,6 +249,12 @@ def _refuse_monthly_quota(raw: Any, key: str) -> None:
     for name in ("calls", "talk_minutes"):
         if isinstance(monthly, dict) and name in monthly:
             raise _Invalid(f"{key}.monthly.{name}", "monthly_quota_removed", daily=f"{key}.daily.{name}")
+
+
+def _codes(value: Any, key: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not all(isinstance(code, str) for code in value):
+        raise _Invalid(key, "not_codes", value=_shown(value))
+    return tuple(value)
 
 
 def _ladder(value: Any, key: str) -> tuple[ContactStep, ...]:
@@ -294,6 +304,10 @@ def _check_consistency(got: dict[str, Any]) -> None:
     belows = [step.below for step in got["contact_rate"]["ladder"]]
     if belows != sorted(belows):
         raise _Invalid("contact_rate.ladder", "ladder_order")
+    for n, code in enumerate((*got["lateness"]["codes"], got["lateness"]["absence"])):
+        if code not in got["deductions"]:
+            where = f"lateness.codes[{n}]" if n < len(got["lateness"]["codes"]) else "lateness.absence"
+            raise _Invalid(where, "not_a_deduction", value=code)
     schedule = got["schedule"]
     if schedule["pull_until"] <= schedule["pull"]:
         raise _Invalid("schedule.pull_until", "pull_window", value=schedule["pull_until"], pull=schedule["pull"])
@@ -329,6 +343,9 @@ def _build(got: dict[str, Any]) -> Policy:
         contact_ladder=got["contact_rate"]["ladder"],
         contact_window_weeks=got["contact_rate"]["window_weeks"],
         incentive_only_cut=got["pay"]["incentive_only_cut"],
+        lateness_count=got["lateness"]["count"],
+        lateness_codes=got["lateness"]["codes"],
+        absence_code=got["lateness"]["absence"],
         catalog=catalog,
         morning_at=got["schedule"]["morning"],
         month_end_at=got["schedule"]["month_end"],

@@ -15,7 +15,7 @@ from bot.store import queries
 from bot.store.models import Agent, LedgerEntry
 from bot.usecases.requests import CommandError, PointsRequest
 from scoring.calendar import Month
-from scoring.ledger import monthly_score
+from scoring.ledger import absence_due, monthly_score
 from scoring.permissions import entry_refusal, may_change_closed_month, undo_refusal
 from scoring.policy import CatalogItem
 
@@ -30,6 +30,7 @@ class Recorded:
     author: Agent
     item: CatalogItem | None  # the catalogue entry, when given by code
     score: int  # the agent's monthly score with this entry
+    late: int | None = None  # the month's late or early entries, when they make an absence not yet recorded
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,9 @@ def record(*, session: Session, center: Center, author: Agent, request: PointsRe
                         reason=request.note, author_id=author.id)
     session.add(entry)
     session.commit()
-    return Recorded(entry, agent, author, _item(center, entry), _score(session, center, agent, today))
+    month = queries.ledger_entries(session=session, month=Month.of(today), agent_id=agent.id).get(agent.id, [])
+    late = absence_due(center.policy, month) if entry.code in center.policy.lateness_codes else None
+    return Recorded(entry, agent, author, _item(center, entry), monthly_score(center.policy, month), late)
 
 
 def undo(*, session: Session, center: Center, actor: Agent, entry_id: int, today: date) -> Undone:

@@ -85,10 +85,10 @@ def test_each_command_escapes_mentions_and_posts_to_slack_events(manifest, comma
 
 def test_interactivity_and_events_go_to_slack_events(manifest, registered):
     settings = manifest["settings"]
-    assert settings["interactivity"]["is_enabled"] is True  # the Undo button and the points form
+    assert settings["interactivity"]["is_enabled"] is True  # the Undo and absence buttons, the points form
     assert path_of(settings["interactivity"]["request_url"]) == ("https", "/slack/events")
     assert path_of(settings["event_subscriptions"]["request_url"]) == ("https", "/slack/events")
-    assert registered.actions == ["undo_entry"] and registered.views == ["points_modal"]
+    assert registered.actions == ["undo_entry", "record_absence"] and registered.views == ["points_modal"]
 
 
 def test_every_url_names_the_same_host(manifest):

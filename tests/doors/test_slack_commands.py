@@ -401,6 +401,33 @@ def test_the_author_or_a_manager_undoes_an_entry_with_a_revocation(world, user, 
     assert deliveries(world) == [("entry:6", "A001", "sent", 1, None), ("entry:6:undo", "A001", "sent", 1, None)]
 
 
+ABSENCE_DUE = ("Wang Fang has been late or left early 3 times this month: every 3 count as a day's absence (001). "
+               "To record it (A day's absence (late or early three times in a month), 10 points): /deduct A001 absence")
+
+
+@NOV_4
+def test_the_third_late_offers_the_absence_and_its_button_records_it(world):
+    """Wang Fang was late on 3 Nov (entry 1); Xu Chen records two more lates: the third offers the
+    day's absence (001), with a button beside Undo."""
+    assert ABSENCE_DUE not in command(world, "/deduct", "<@U001> late", "U100")[0][1]["text"]
+    (answer,) = [body for method, body in command(world, "/deduct", "<@U001> late", "U100") if method == "respond"]
+    assert answer["text"] == "Recorded for Wang Fang (A001): -2 Late. Their score this month: 95.\n" + ABSENCE_DUE
+    assert [(e["action_id"], e["value"]) for b in answer["blocks"] if b["type"] == "actions" for e in b["elements"]] \
+        == [("undo_entry", "7"), ("record_absence", "A001")]
+
+    since = len(world.standin.calls)
+    assert world.requests.button("U100", "record_absence", "A001") == (200, "")
+    world.settle()
+    (pressed, told) = made(world, since)
+    assert (pressed[0], pressed[1]["text"], pressed[1]["replace_original"]) == (
+        "respond", "Recorded for Wang Fang (A001): -10 A day's absence (late or early three times in a month). "
+        "Their score this month: 85.", True)
+    assert told == dm("DU001", "Xu Chen deducted 10 points from you: A day's absence (late or early three times in a "
+                               "month). Your score this month: 85.", "entry:8")
+    assert ledger(world)[-1] == (8, "A001", TODAY, -10, "absence", "", "L01", None)
+    assert ABSENCE_DUE[:40] not in command(world, "/deduct", "<@U001> early", "U100")[0][1]["text"]  # the 4th: recorded
+
+
 @pytest.mark.parametrize("user", ["U001"])
 @NOV_4
 def test_another_lead_or_the_agent_cannot_undo(world, user):
@@ -423,6 +450,7 @@ DEDUCT_OPTIONS = [
     ("bedding", "-1 Night-room bedding left untidy"), ("late", "-2 Late"), ("early", "-3 Left early"),
     ("phrase", "-2 Forbidden service phrase"), ("contact1", "-1 Weekly contact rate under 60% (1st)"),
     ("contact2", "-2 Weekly contact rate under 65% (2nd)"), ("contact3", "-3 Weekly contact rate under 70% (3rd)"),
+    ("absence", "-10 A day's absence (late or early three times in a month)"),
 ]
 AWARD_OPTIONS = [
     ("contest", "+5 Labour contest winner or top three for the company"),

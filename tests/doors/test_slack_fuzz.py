@@ -44,7 +44,7 @@ LEADS_TEAM = {"A001", "A002"}  # L01 leads Team 1; A003 is on Team 2; L01 is L01
 CODES = {
     "deduct": {"chat": 2, "snack": 1, "desk": 1, "outsider": 3, "noise": 2, "refusal": 5, "swap": 1,
                "missed": 10, "phone": 1, "handover": 2, "security": 5, "shoes": 1, "bedding": 1, "late": 2,
-               "early": 3, "phrase": 2, "contact1": 1, "contact2": 2, "contact3": 3},
+               "early": 3, "phrase": 2, "contact1": 1, "contact2": 2, "contact3": 3, "absence": 10},
     "award": {"contest": 5, "skills": 2, "province": 3, "media": 10, "call": 1, "letter": 2, "article": 1,
               "newsletter": 2, "test81": 5, "test90": 15, "test95": 20},
 }

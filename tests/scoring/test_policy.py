@@ -94,6 +94,7 @@ DEDUCTIONS = [
     ("swap", 1), ("missed", 10), ("phone", 1), ("handover", 2), ("security", 5), ("shoes", 1),
     ("bedding", 1), ("late", 2), ("early", 3), ("phrase", 2),
     ("contact1", 1), ("contact2", 2), ("contact3", 3),
+    ("absence", 10),  # 001: three late or early in a month; as a missed shift, the nearest in 003
 ]
 AWARDS = [
     ("contest", 5), ("skills", 2), ("province", 3), ("media", 10), ("call", 1), ("letter", 2),
@@ -489,3 +490,21 @@ def test_load_policy_accepts_known_calendars(tmp_path, code):
     path = write_policy(tmp_path, 'calendar = "CN"', f'calendar = "{code}"')
     assert load_policy(path).calendar == code
 
+
+
+def test_lateness_counts_three_late_or_early_and_offers_the_absence(policy):
+    assert (policy.lateness_count, policy.lateness_codes, policy.absence_code) == (3, ("late", "early"), "absence")
+
+
+@pytest.mark.parametrize(("value", "key", "reason"), [
+    ({"count": 3, "codes": ["late", "tardy"], "absence": "absence"}, "lateness.codes[1]", "not_a_deduction"),
+    ({"count": 3, "codes": ["late"], "absence": "gone"}, "lateness.absence", "not_a_deduction"),
+    ({"count": 3, "codes": "late", "absence": "absence"}, "lateness.codes", "not_codes"),
+    ({"count": 0, "codes": ["late"], "absence": "absence"}, "lateness.count", "out_of_range"),
+])
+def test_lateness_names_deductions_of_the_catalogue(value, key, reason):
+    data = default_data()
+    setting("lateness", value)(data)
+    with pytest.raises(PolicyError) as raised:
+        parse_policy(data, "x.toml")
+    assert (raised.value.key, raised.value.reason) == (key, reason)

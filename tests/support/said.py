@@ -17,7 +17,7 @@ USAGE = {
     "teamstats": "Usage: /teamstats [today | yesterday | YYYY-MM-DD]",
 }
 DEDUCT_CODES = ("chat, snack, desk, outsider, noise, refusal, swap, missed, phone, handover, security, "
-                "shoes, bedding, late, early, phrase, contact1, contact2, contact3")
+                "shoes, bedding, late, early, phrase, contact1, contact2, contact3, absence")
 AWARD_CODES = "contest, skills, province, media, call, letter, article, newsletter, test81, test90, test95"
 NOT_ON_ROSTER = ("You are not on kpibot's roster yet, so there is nothing to show. "
                  "Ask {contacts} to add you (your Slack ID is {user}).")

@@ -51,6 +51,7 @@ class SlackDoor:
         for name in COMMANDS:
             app.command(f"/{name}")(self._on_command(name))
         app.action("undo_entry")(self.on_undo)
+        app.action("record_absence")(self.on_record_absence)
         app.view("points_modal")(self.on_modal)
         app.event("app_home_opened")(self.on_home_opened)
 
@@ -66,6 +67,13 @@ class SlackDoor:
         ack()
         self.worker.submit(self._answer, body["user"]["id"], Request("undo", body["actions"][0]["value"]), respond,
                            None, True)
+
+    def on_record_absence(self, ack, body, respond) -> None:
+        """The third late or early entry's button: the absence it proposes, as /deduct would write it,
+        its confirmation replacing the message (and so the button)."""
+        ack()
+        words = f"{body['actions'][0]['value']} {self.center.policy.absence_code}"
+        self.worker.submit(self._answer, body["user"]["id"], Request("deduct", words), respond, None, True)
 
     def on_home_opened(self, event, body) -> None:
         if event.get("tab") == "home" and self._first_time(body.get("event_id")):  # Slack retries
