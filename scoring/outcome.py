@@ -43,6 +43,15 @@ class Outcome:
         return INCENTIVE_ONLY if self.incentive_met else NEITHER
 
 
+@dataclass(frozen=True)
+class Incentive:
+    """The month's members against its incentive target, and, once the month is over, its outcome."""
+
+    members: int
+    target: int
+    outcome: Outcome | None
+
+
 def members_target(policy: Policy, cal: WorkCalendar, agent: Agent, month: Month) -> int:
     """The month's incentive target for `agent`, pro-rated to the working days assessed."""
     working = len(cal.month_working_days(month))
@@ -51,6 +60,17 @@ def members_target(policy: Policy, cal: WorkCalendar, agent: Agent, month: Month
     share = sum((Fraction(tier_on(policy, agent, day).monthly_members, working)
                  for day in assessed_days(policy, cal, agent, month)), Fraction(0))
     return math.ceil(share)
+
+
+def month_incentive(policy: Policy, cal: WorkCalendar, agent: Agent, progress: MonthProgress,
+                    members: int | None, over: bool) -> Incentive | None:
+    """The month's members against its target, with the outcome once the month is `over`; None
+    when the policy sets no target, or the call-center system reported no members (`members`
+    None): an outcome on numbers never sent would be a guess."""
+    target = members_target(policy, cal, agent, progress.month)
+    if target == 0 or members is None:
+        return None
+    return Incentive(members, target, month_outcome(policy, cal, agent, progress, members) if over else None)
 
 
 def month_outcome(policy: Policy, cal: WorkCalendar, agent: Agent, progress: MonthProgress,

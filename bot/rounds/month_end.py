@@ -16,6 +16,7 @@ from bot.outbox.deliveries import Attachment
 from bot.outbox.platforms import Channel, Note, Platforms
 from bot.rounds.run import RoundReport, run_round
 from bot.store import queries
+from bot.usecases.incentives import incentives
 from bot.usecases.reviews import MonthEnd, month_end, reviews_for
 from messages.charts import bar_chart
 from scoring.calendar import Month
@@ -37,12 +38,14 @@ def month_end_notes(session: Session, center: Center, platforms: Platforms, mont
     end = month_end(session=session, center=center, month=month)
     for channel in platforms.channels():
         yield from _post(center, end, channel)
+    incentive = incentives(session=session, center=center, standings=end.board.all.values(), today=center.today())
     for employee_id, standing in end.board.all.items():
         agent = standing.agent
         if agent.active:
             yield Note(f"month-end:{month}:{employee_id}", agent, "month_result",
                        dict(s=standing, policy=center.policy, place=end.board.place_of(employee_id),
-                            ranked=len(end.board.places), metric=end.board.metric),
+                            ranked=len(end.board.places), metric=end.board.metric,
+                            incentive=incentive.get(employee_id)),
                        center.locale_of(agent))
     for reader in queries.review_readers(session=session):
         yield Note(f"review:{month}:{reader.employee_id}", reader, "review_list",

@@ -120,11 +120,14 @@ def leads_of(*, session: Session, agent: Agent) -> list[Agent]:
     ).all())
 
 
-def members_by_agent(*, session: Session, start: date, end: date) -> dict[int, int]:
-    """Each agent's members developed from `start` to `end`, both included."""
-    rows = session.exec(select(DailyStat.agent_id, func.sum(DailyStat.members))
-                        .where(DailyStat.day >= start, DailyStat.day <= end).group_by(DailyStat.agent_id)).all()
-    return {agent_id: int(members or 0) for agent_id, members in rows}
+def members_by_agent(*, session: Session, start: date, end: date, agent_id: int | None = None) -> dict[int, int]:
+    """Each agent's members developed from `start` to `end`, both included (or only `agent_id`'s);
+    an agent whose days there never reported members is left out (their number is not known)."""
+    query = select(DailyStat.agent_id, func.sum(DailyStat.members)).where(DailyStat.day >= start, DailyStat.day <= end)
+    if agent_id is not None:
+        query = query.where(DailyStat.agent_id == agent_id)
+    rows = session.exec(query.group_by(DailyStat.agent_id)).all()
+    return {agent_id: int(members) for agent_id, members in rows if members is not None}
 
 
 def is_closed(*, session: Session, month: Month) -> bool:

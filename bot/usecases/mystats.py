@@ -11,9 +11,11 @@ from sqlmodel import Session
 from bot.config.center import Center
 from bot.store import queries
 from bot.store.models import Agent
+from bot.usecases.incentives import incentives
 from bot.usecases.standings import Standing, month_standings
 from scoring.calendar import Month
 from scoring.leaderboard import Place
+from scoring.outcome import Incentive
 from scoring.policy import Tier
 from scoring.progress import DayProgress, Totals, day_progress
 from scoring.quotas import tier_on
@@ -36,6 +38,7 @@ class StatsView:
     ranked: int  # how many agents are ranked
     metric: str
     as_of: AsOf | None  # on a view that runs to today, once anything was pulled
+    incentive: Incentive | None = None  # on a month asked for, when the policy sets a target
 
 
 class NoQuotaError(LookupError):
@@ -65,7 +68,9 @@ def stats_view(*, session: Session, center: Center, agent: Agent, day: date | No
         progress = day_progress(center.policy, center.calendar, rules_agent, day, totals)
     return StatsView(standing, tier_on(center.policy, rules_agent, through), progress,
                      standings.place_of(agent.employee_id), len(standings.places), standings.metric,
-                     _as_of(session, center, today) if through == today else None)
+                     _as_of(session, center, today) if through == today else None,
+                     incentives(session=session, center=center, standings=[standing], today=today,
+                                agent_id=agent.id)[agent.employee_id] if day is None else None)
 
 
 def _as_of(session: Session, center: Center, today: date) -> AsOf | None:

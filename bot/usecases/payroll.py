@@ -22,7 +22,7 @@ class PayRow:
     standing: Standing
     rank: int | None  # None: not ranked (no assessed day, or leaving in the month)
     tier: Tier  # on the month's last day, or the agent's last day when they left in it
-    members: int  # developed in the month, every day counted
+    members: int | None  # developed in the month, every day counted; None when none were reported
     outcome: Outcome | None
     review: Review
 
@@ -36,8 +36,8 @@ def payroll(*, session: Session, center: Center, month: Month) -> list[PayRow]:
         agent = queries.as_rules_agent(standing.agent)
         place = end.board.place_of(employee_id)
         last = min(month.last, agent.leave_date or month.last)
-        got = members.get(standing.agent.id, 0)
-        rows.append(PayRow(standing, place.rank if place else None, tier_on(center.policy, agent, last), got,
-                           month_outcome(center.policy, center.calendar, agent, standing.month, got),
+        got = members.get(standing.agent.id)
+        outcome = None if got is None else month_outcome(center.policy, center.calendar, agent, standing.month, got)
+        rows.append(PayRow(standing, place.rank if place else None, tier_on(center.policy, agent, last), got, outcome,
                            end.reviews[employee_id]))
     return rows

@@ -25,10 +25,11 @@ import json
 from datetime import date
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import Session
 
 from bot.rounds.month_end import month_end_round
-from bot.store.models import Agent
+from bot.store.models import Agent, DailyStat
 from factories import add_day, add_entry
 from messages.charts import bar_chart
 from rounds_world import CHANNEL, DIES, call, dm, kpibot, post, posted, transcript, world  # noqa: F401
@@ -142,6 +143,21 @@ def test_november_closes_with_one_post_one_chart_and_a_dm_to_everyone(november):
     assert steps == ["files.getUploadURLExternal", "upload", "files.completeUploadExternal"]
     assert november.standin.of("upload")[0].path == "/upload/F1"
     assert november.runs() == [("month-end", "2026-11", "done", "11 sent, 0 pending, 0 failed")]
+
+
+def test_the_final_month_tells_the_incentive_and_the_outcome_where_members_were_reported(november):
+    """000: A001 met November's quota and reported 777 members (a veteran's target 700): both met.
+    Nobody else reported members: their DMs say nothing of an incentive."""
+    with Session(november.engine) as session:
+        session.execute(update(DailyStat).where(DailyStat.agent_id == november.people["A001"].id)
+                        .values(members=37))  # on each of her 21 days
+        session.commit()
+    november.month_end("2026-11")
+    final = posted(november.standin)
+    assert final["month-end:2026-11:A001"] == FINAL["A001"] + (
+        "\nIncentive: 777 of 700 members developed.\n"
+        "Outcome: basic quota and incentive met: base pay and the incentive bonus.")
+    assert all("Incentive" not in text for key, text in final.items() if key != "month-end:2026-11:A001")
 
 
 def test_the_month_end_round_run_twice_posts_nothing_new(november, kpibot):  # noqa: F811

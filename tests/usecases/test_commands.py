@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from sqlmodel import select
+from sqlmodel import select, update
 
 from bot.store.models import Agent, DailyStat, Delivery, JobRun, LedgerEntry
 from factories import add_agent, add_entry
@@ -60,6 +60,24 @@ def test_mystats_month_shows_the_month_without_a_day(ask, words):
 def test_mystats_of_a_past_month_shows_how_it_closed(ask):
     score = "Score 100 (base 100)\nNo deductions or awards this month."
     assert text_of(ask("A001", "mystats", "2026-10")) == stats_text(WANG, WANG_OCTOBER, score, FIRST)  # 0 % ties
+
+
+def test_mystats_of_a_month_shows_the_incentive_and_once_it_is_over_the_outcome(ask, session):
+    """000: members developed against the incentive target (a veteran's 700); the outcome for pay
+    once the month is over. Wang Fang made 720 members on 30 Oct but few calls: incentive only."""
+    wang = session.exec(select(Agent).where(Agent.employee_id == "A001")).one()
+    session.add(DailyStat(agent_id=wang.id, day=date(2026, 10, 30), calls=10, talk_seconds=600, members=720))
+    session.commit()
+    session.execute(update(DailyStat).where(DailyStat.agent_id == wang.id, DailyStat.day == date(2026, 11, 2))
+                    .values(members=35))
+    session.commit()
+    october = text_of(ask("A001", "mystats", "2026-10"))
+    assert "\n\nIncentive: 720 of 700 members developed.\nOutcome: incentive met, basic quota not: the incentive " \
+           "bonus, and base pay less 100.\n\nScore 100" in october
+    november = text_of(ask("A001", "mystats", "month"))
+    assert "\n\nIncentive: 35 of 700 members developed.\n\nScore" in november and "Outcome" not in november
+    assert "Incentive" not in text_of(ask("A001", "mystats"))  # a day shows the day and the month's quota alone
+    assert "Incentive" not in text_of(ask("A002", "mystats", "month"))  # no members reported: nothing to say
 
 
 def test_mystats_tells_a_first_week_agent_they_are_exempt(ask):
