@@ -1,8 +1,10 @@
 """Send many deliveries at once, as fast as the platform lets us and no faster.
 
-Threads share one pace: it speeds up a little with every message accepted, halves at every
-429, and everyone waits out the Retry-After. A server error or timeout is retried with
-backoff a few times; what still fails stays pending for the next run.
+Each platform paces its own requests to its rate limit (bot/outbox/pacing.py: Slack's may take
+two for one message, opening the DM channel first). When a send is refused with a Retry-After
+all the sending threads wait it out, and the delivery is tried again at no cost to its tries. A
+server error or timeout is retried with backoff a few times; what still fails stays pending for
+the next run.
 """
 
 from __future__ import annotations
@@ -14,46 +16,17 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 
-from bot.outbox.deliveries import PENDING, SENT, Outcome, attempt, attempt_together, together
+from bot.outbox.deliveries import PENDING, Outcome, attempt, attempt_together, together
+from bot.outbox.pacing import Pacer
 from bot.outbox.platforms import Platforms
 
 
-class Pace:
-    """One rate for all threads: additive increase (about two a second more each second),
-    multiplicative decrease (a fifth off at each 429)."""
-
-    def __init__(self, rate: float = 20.0, most: float = 200.0, clock=time.monotonic, sleep=time.sleep):
-        self.rate, self.most, self.clock, self.sleep = rate, most, clock, sleep
-        self._next = self._paused_until = clock()
-        self._lock = threading.Lock()
-
-    def wait(self) -> None:
-        """Block until this thread may send: its turn has come and no Retry-After is running.
-        A thread woken by its turn looks again, in case a 429 came meanwhile."""
-        while True:
-            with self._lock:
-                now = self.clock()
-                start = max(self._next, self._paused_until, now)
-                if start <= now:
-                    self._next = now + 1 / self.rate
-                    return
-            self.sleep(start - now)
-
-    def accepted(self) -> None:
-        with self._lock:
-            self.rate = min(self.most, self.rate + 2 / self.rate)
-
-    def limited(self, retry_after: float) -> None:
-        with self._lock:
-            self.rate = max(1.0, self.rate * 0.8)
-            self._paused_until = max(self._paused_until, self.clock() + retry_after)
-
-
-def fan_out(engine: Engine, platforms: Platforms, keys: list[str], *, threads: int = 8, pace: Pace | None = None,
+def fan_out(engine: Engine, platforms: Platforms, keys: list[str], *, threads: int = 8, pace: Pacer | None = None,
             tries: int = 3, backoff: float = 0.5, heartbeat: Callable[[], None] | None = None) -> Outcome:
     """Deliver `keys` with `threads` senders; returns what was sent, left pending and failed. One
-    message to several people goes in one call where their platform can send it so."""
-    pace = pace or Pace()
+    message to several people goes in one call where their platform can send it so. `pace` holds
+    every thread for a Retry-After (by default at no rate of its own: the platforms pace themselves)."""
+    pace = pace or Pacer()
     queue = _Queue([(0.0, n, tuple(group), tries) for n, group in enumerate(together(engine, platforms, keys))])
     outcome, lock = Outcome(), threading.Lock()
 
@@ -76,8 +49,6 @@ def fan_out(engine: Engine, platforms: Platforms, keys: list[str], *, threads: i
             elif result.status == PENDING and left > 1:
                 queue.put((time.monotonic() + backoff * 2 ** (tries - left), order, (result.key,), left - 1))
             else:
-                if result.status == SENT:
-                    pace.accepted()
                 with lock:
                     outcome.add(result)
         if heartbeat is not None:
