@@ -1,9 +1,10 @@
 """How fast a round's DMs go out under Slack's rate limits, and that none is lost or doubled.
 
-    .venv/bin/python bench/fanout.py [--count 20000] [--limit 50] [--threads 8] [--database-url URL]
+    .venv/bin/python bench/fanout.py [--count 20000] [--limit 50] [--rate LIMIT] [--threads 8] [--database-url URL]
 
 A local stand-in for the Slack Web API allows `--limit` requests a second in all and answers
-429 (Retry-After: 1) past that. The bench fills a scratch SQLite file (or the database you name,
+429 (Retry-After: 1) past that; kpibot is told Slack allows `--rate` (SLACK_REQUESTS_PER_SECOND,
+by default the limit). The bench fills a scratch SQLite file (or the database you name,
 which must be empty and is migrated) with `--count` agents, queues a DM to each and sends them
 twice over: a first round that must open every DM channel (conversations.open, then
 chat.postMessage), and a second whose channels are known. For each round it prints the
@@ -110,16 +111,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=20000)
     parser.add_argument("--limit", type=int, default=50)
+    parser.add_argument("--rate", type=int, help="SLACK_REQUESTS_PER_SECOND (default: the limit)")
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--database-url")
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp(prefix='kpibot-fanout-')) / 'fanout.db'}"
     slack = SlackStandIn(per_second=args.limit)
     engine, people = fill(url, args.count)
-    settings = Settings(database_url=url, slack=SlackSettings(bot_token="xoxb-bench", api_url=slack.api_url))
+    settings = Settings(database_url=url, slack=SlackSettings(bot_token="xoxb-bench", api_url=slack.api_url,
+                                                              requests_per_second=str(args.rate or args.limit)))
     platforms = chat_platforms(settings, engine)
-    print(f"fan-out bench: {args.count:,} DMs, stand-in allowing {args.limit} requests/s, "
-          f"{args.threads} sending threads, {engine.dialect.name}")
+    print(f"fan-out bench: {args.count:,} DMs, stand-in allowing {args.limit} requests/s, kpibot set to "
+          f"{settings.slack.rate}/s, {args.threads} sending threads, {engine.dialect.name}")
     rounds = []
     for prefix, name in ROUNDS:
         rounds.append(send_round(prefix, name, engine, platforms, slack, people, args.threads))

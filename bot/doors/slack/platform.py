@@ -40,6 +40,7 @@ def outbox_client(client: WebClient) -> WebClient:
 class SlackPlatform:
     name = "slack"
     channel_setting = "SLACK_LEADERBOARD_CHANNEL"
+    tells_what_arrived = True  # the delivery key is in each message's metadata
 
     def __init__(self, *, client: WebClient, directory: Directory, engine: Engine, channel: str | None,
                  pacer: Pacer | None = None):
