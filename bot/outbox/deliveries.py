@@ -17,6 +17,8 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -39,6 +41,7 @@ IN_DOUBT = "in_doubt"  # an attempt's outcome: the send timed out, the delivery 
 EXPIRED = "expired"
 TIMED_OUT = "timed out"  # a claim no process holds: only its lease decides
 MAX_ATTEMPTS = 5
+AHEAD_FOR = 60.0  # seconds a delivery claimed ahead of its send may wait for it (well within a lease)
 
 
 @dataclass(frozen=True)
@@ -154,22 +157,33 @@ def attempt(engine: Engine, platforms: Platforms, key: str) -> Attempt:
     return attempt_each(engine, platforms, [key])[0]
 
 
-def attempt_each(engine: Engine, platforms: Platforms, keys: list[str], pace: Pacer | None = None) -> list[Attempt]:
+def attempt_each(engine: Engine, platforms: Platforms, keys: list[str], pace: Pacer | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> list[Attempt]:
     """Send each of `keys` once, one after the other, each when `pace` lets it (a Retry-After
     answered holds it); then write down how they went, in one transaction. Those on a platform
     that tells what arrived are claimed together first, the others each just before its send.
     Until written down, a crash leaves them "sending", in doubt: their platform is asked (or its
-    rule decides) as for any other."""
+    rule decides) as for any other.
+
+    One claimed ahead whose turn comes more than AHEAD_FOR seconds after its claim (Slack holding
+    everyone, sends timing out) is handed back unsent: pending again, its try not counted, with a
+    Retry-After of 0 to go back in the queue. So no claim outlives its lease before its send, and
+    no other process, taking it for a dead one's, sends it too."""
+    claimed_at = clock()
     ahead = {d.key: d for d in _claim(engine, keys, platforms.telling)} if len(keys) > 1 else {}
-    attempts = []
+    attempts, handed = [], []
     for key in keys:
         if pace is not None:
             pace.wait()
+        if key in ahead and clock() - claimed_at > AHEAD_FOR:
+            attempts.append(Attempt(key, PENDING, retry_after=0.0))
+            handed.append(key)
+            continue
         claimed = [ahead[key]] if key in ahead else _claim(engine, [key], platforms.names)
         attempts.append(_send(platforms, claimed[0]) if claimed else Attempt(key, SKIPPED))
         if pace is not None and attempts[-1].retry_after is not None:
             pace.limited(attempts[-1].retry_after)
-    _record(engine, [a for a in attempts if a.status != SKIPPED])
+    _record(engine, [a for a in attempts if a.status != SKIPPED and a.key not in handed], handed)
     return attempts
 
 
@@ -319,14 +333,17 @@ def _claimed() -> dict[str, Any]:
             "attempts": Delivery.__table__.c.attempts + 1}
 
 
-def _record(engine: Engine, attempts: list[Attempt]) -> None:
+def _record(engine: Engine, attempts: list[Attempt], handed: list[str] = ()) -> None:
     """Write down how the sends of claimed deliveries went, in one transaction: sent, pending
     again or failed; one in doubt stays "sending" and is no longer this process's (whether this
     process lives or not, its platform is asked only once the lease is over: it may still be
-    taking the message)."""
+    taking the message). Those `handed` back unsent are pending again as they were."""
     table, now = Delivery.__table__, utcnow()
     sent = [a.key for a in attempts if a.status == SENT]
     with engine.begin() as connection:
+        if handed:
+            connection.execute(update(table).where(table.c.key.in_(handed), table.c.status == SENDING)
+                               .values(status=PENDING, attempts=table.c.attempts - 1))
         if sent:
             connection.execute(update(table).where(table.c.key.in_(sent), table.c.status == SENDING)
                                .values(status=SENT, sent_at=now, last_error=None))

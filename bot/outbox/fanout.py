@@ -21,7 +21,7 @@ from bot.outbox.pacing import Pacer
 from bot.outbox.platforms import Platforms
 
 
-BATCH = 8  # deliveries a thread takes at once: claimed and written down in one transaction each
+BATCH = 8  # deliveries a thread takes at once: written down in one transaction (on Slack, claimed in one too)
 
 
 def fan_out(engine: Engine, platforms: Platforms, keys: list[str], *, threads: int = 8, pace: Pacer | None = None,
@@ -30,13 +30,15 @@ def fan_out(engine: Engine, platforms: Platforms, keys: list[str], *, threads: i
     message to several people goes in one call where their platform can send it so. On a large
     round each thread takes a few deliveries at a time (up to BATCH), sends them one by one and
     writes down how they went at once (see attempt_each); a small round goes one at a time,
-    spread over all the threads. `pace` holds every thread for a Retry-After (by default at no rate of its
-    own: the platforms pace themselves)."""
+    spread over all the threads. `pace` holds every thread for a Retry-After (by default at no
+    rate of its own: the platforms pace themselves)."""
     pace = pace or Pacer()
     queue = _Queue([(0.0, n, tuple(group), tries) for n, group in enumerate(together(engine, platforms, keys))])
     outcome, lock = Outcome(), threading.Lock()
 
     def work() -> None:
+        # a full batch while every thread could take BATCH of them BATCH times over, smaller as the
+        # queue empties: the end of a round, and a small round, go one at a time on all the threads
         while items := queue.take(max(1, min(BATCH, queue.ready() // (threads * BATCH)))):
             try:
                 _send(items)

@@ -4,9 +4,10 @@ limit instead of bursting past it and waiting out 429s.
 A platform that publishes a rate (Slack: so many requests a second) is paced a little under it:
 requests are given out on a schedule, one every 1/pace seconds, to whichever thread asks next.
 A thread that asks less than an interval late keeps the slot it missed, so wake-up delays cost
-no rate, yet no second ever holds more than pace + 2 of them (pace + 1 if nobody is late). A Retry-After holds every thread until it is over; and
-since a 429 means the platform allows less than was thought (or someone else is using it), the
-pace drops by a fifth, once per hold, and climbs back to the rate over the following seconds.
+no rate, yet no second ever holds more than pace + 2 of them (pace + 1 if nobody is late). A
+Retry-After holds every thread until it is over; and since a 429 means the platform allows less
+than was thought (or someone else is using it), the pace drops by a fifth, once per hold, and
+climbs back to the rate over the following 20 seconds.
 """
 
 from __future__ import annotations

@@ -119,3 +119,24 @@ def test_two_fan_outs_of_a_large_round_at_once_send_each_delivery_once(any_engin
     assert sorted(outcomes[0].skipped + outcomes[1].skipped) == keys
     assert Counter(key for key, _, _ in platform.sent) == Counter(keys)
     assert statuses(any_engine) == dict.fromkeys(keys, "sent")
+
+
+def test_one_claimed_ahead_whose_turn_comes_too_late_is_handed_back_unsent(engine):
+    """The second send takes over a minute (Slack holding everyone, say): the third, claimed ahead
+    with them, is not sent so long after its claim, but goes back to pending, its try not counted."""
+    now = [0.0]
+
+    class Slow(Watching):
+        def send(self, key, recipient, message):
+            super().send(key, recipient, message)
+            now[0] += 61 if len(self.sent) == 2 else 1
+
+    platform = Slow("slackish", engine=engine, tells_what_arrived=True)
+    keys = queue(engine, "slackish", 3)
+    attempts = deliveries.attempt_each(engine, Platforms([platform]), keys, clock=lambda: now[0])
+    assert [(a.status, a.retry_after) for a in attempts] == [("sent", None), ("sent", None), ("pending", 0.0)]
+    assert [key for key, _, _ in platform.sent] == keys[:2]
+    with Session(engine) as session:
+        assert session.exec(select(Delivery.status, Delivery.attempts).where(Delivery.key == keys[2])).one() == \
+            ("pending", 0)
+    assert deliveries.deliver(engine, Platforms([platform]), keys).sent == keys[2:]
