@@ -102,9 +102,11 @@ class SlackSettings:
     app_token: str | None = None  # Socket Mode instead of HTTP
     api_url: str = "https://slack.com/api/"
     leaderboard_channel: str | None = None
+    requests_per_second: str = "50"  # the outbox's Web API requests, all threads together
     VARIABLES: ClassVar[dict[str, str]] = {
         "SLACK_BOT_TOKEN": "bot_token", "SLACK_SIGNING_SECRET": "signing_secret", "SLACK_APP_TOKEN": "app_token",
         "SLACK_API_URL": "api_url", "SLACK_LEADERBOARD_CHANNEL": "leaderboard_channel",
+        "SLACK_REQUESTS_PER_SECOND": "requests_per_second",
     }
 
     @property
@@ -123,6 +125,14 @@ class SlackSettings:
         if self.leaderboard_channel is not None and not CHANNEL_ID.match(self.leaderboard_channel):
             raise SettingsError("settings.not_channel_id", variable="SLACK_LEADERBOARD_CHANNEL",
                                 value=self.leaderboard_channel)
+        if not self.requests_per_second.isdigit() or not 0 < int(self.requests_per_second) <= 1000:
+            raise SettingsError("settings.bad_slack_rate", variable="SLACK_REQUESTS_PER_SECOND",
+                                value=self.requests_per_second)
+
+    @property
+    def rate(self) -> int:
+        """SLACK_REQUESTS_PER_SECOND as a number (checked by `check`)."""
+        return int(self.requests_per_second)
 
     def check_serving(self) -> None:
         """Serving Slack needs a bot token, and a signing secret (HTTP) or an app token (Socket Mode)."""

@@ -31,6 +31,7 @@ QUIT = ("quit", "exit", "退出")
 
 
 class ConsolePlatform:
+    tells_what_arrived = False  # what it was showing counts as shown
     """The terminal as a platform: it reaches everyone, and what it sends is shown by the console
     itself. It cannot be asked what arrived, so its rule is that a message it was showing when
     its process ended counts as shown: never shown twice."""

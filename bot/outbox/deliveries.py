@@ -8,7 +8,8 @@ back to pending for the next try, one that can never succeed (or failed too ofte
 failed. A delivery left "sending" by a crash, or by a send that timed out (the platform may have
 taken it), is in doubt: its platform is asked whether it arrived (`settle_in_doubt`), and it is
 sent again only when it did not. A message good only until a time (a morning's nudge) is not
-sent after it (`expire`).
+sent after it (`expire`). A large round claims and writes down its deliveries a few at a time
+(`attempt_each`); a crash then leaves those few in doubt, settled the same way.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -26,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from bot.outbox import runner
+from bot.outbox.pacing import Pacer
 from bot.store.models import Delivery, utcnow
 
 if TYPE_CHECKING:
@@ -37,6 +41,7 @@ IN_DOUBT = "in_doubt"  # an attempt's outcome: the send timed out, the delivery 
 EXPIRED = "expired"
 TIMED_OUT = "timed out"  # a claim no process holds: only its lease decides
 MAX_ATTEMPTS = 5
+AHEAD_FOR = 60.0  # seconds a delivery claimed ahead of its send may wait for it (well within a lease)
 
 
 @dataclass(frozen=True)
@@ -149,21 +154,51 @@ def enqueue_many(*, session: Session, items: list[Queued]) -> list[str]:
 def attempt(engine: Engine, platforms: Platforms, key: str) -> Attempt:
     """Claim delivery `key` and send it once on its platform; SKIPPED when it was not pending
     (or waits for a platform this process does not have)."""
-    delivery = _claim(engine, key, platforms.names)
-    if delivery is None:
-        return Attempt(key, SKIPPED)
+    return attempt_each(engine, platforms, [key])[0]
+
+
+def attempt_each(engine: Engine, platforms: Platforms, keys: list[str], pace: Pacer | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> list[Attempt]:
+    """Send each of `keys` once, one after the other, each when `pace` lets it (a Retry-After
+    answered holds it); then write down how they went, in one transaction. Those on a platform
+    that tells what arrived are claimed together first, the others each just before its send.
+    Until written down, a crash leaves them "sending", in doubt: their platform is asked (or its
+    rule decides) as for any other.
+
+    One claimed ahead whose turn comes more than AHEAD_FOR seconds after its claim (Slack holding
+    everyone, sends timing out) is handed back unsent: pending again, its try not counted, with a
+    Retry-After of 0 to go back in the queue. So no claim outlives its lease before its send, and
+    no other process, taking it for a dead one's, sends it too."""
+    claimed_at = clock()
+    ahead = {d.key: d for d in _claim(engine, keys, platforms.telling)} if len(keys) > 1 else {}
+    attempts, handed = [], []
+    for key in keys:
+        if pace is not None:
+            pace.wait()
+        if key in ahead and clock() - claimed_at > AHEAD_FOR:
+            attempts.append(Attempt(key, PENDING, retry_after=0.0))
+            handed.append(key)
+            continue
+        claimed = [ahead[key]] if key in ahead else _claim(engine, [key], platforms.names)
+        attempts.append(_send(platforms, claimed[0]) if claimed else Attempt(key, SKIPPED))
+        if pace is not None and attempts[-1].retry_after is not None:
+            pace.limited(attempts[-1].retry_after)
+    _record(engine, [a for a in attempts if a.status != SKIPPED and a.key not in handed], handed)
+    return attempts
+
+
+def _send(platforms: Platforms, delivery: Delivery) -> Attempt:
     try:
-        platforms.of(delivery.platform).send(key, delivery.recipient, Message.from_json(delivery.payload))
+        platforms.of(delivery.platform).send(delivery.key, delivery.recipient, Message.from_json(delivery.payload))
     except Exception as err:
-        return _not_sent(engine, delivery, err)
-    _finish(engine, key, SENT)
-    return Attempt(key, SENT)
+        return _not_sent(delivery, err)
+    return Attempt(delivery.key, SENT)
 
 
 def attempt_together(engine: Engine, platforms: Platforms, keys: list[str]) -> list[Attempt]:
     """Claim `keys`, deliveries of one message to several people on a platform that sends one
     message to many in a call (`send_many`), and send it once to all those claimed."""
-    claimed = [d for d in (_claim(engine, key, platforms.names) for key in keys) if d is not None]
+    claimed = _claim(engine, keys, platforms.names)
     attempts = [Attempt(key, SKIPPED) for key in keys if key not in {d.key for d in claimed}]
     if not claimed:
         return attempts
@@ -171,36 +206,28 @@ def attempt_together(engine: Engine, platforms: Platforms, keys: list[str]) -> l
     try:
         refused = set(platform.send_many([d.recipient for d in claimed], message))
     except Exception as err:
-        return attempts + [_not_sent(engine, d, err) for d in claimed]
-    for delivery in claimed:
-        if delivery.recipient in refused:
-            attempts.append(_not_sent(engine, delivery, Undeliverable(f"{platform.name} cannot reach "
-                                                                      f"{delivery.recipient}")))
-        else:
-            _finish(engine, delivery.key, SENT)
-            attempts.append(Attempt(delivery.key, SENT))
-    return attempts
+        tried = [_not_sent(d, err) for d in claimed]
+    else:
+        tried = [_not_sent(d, Undeliverable(f"{platform.name} cannot reach {d.recipient}"))
+                 if d.recipient in refused else Attempt(d.key, SENT) for d in claimed]
+    _record(engine, tried)
+    return attempts + tried
 
 
-def _not_sent(engine: Engine, delivery: Delivery, err: Exception) -> Attempt:
+def _not_sent(delivery: Delivery, err: Exception) -> Attempt:
     """A claimed delivery whose send raised `err`: in doubt, pending again, or failed."""
     key = delivery.key
     if isinstance(err, SendFailed):
         if err.unsure:  # left "sending": settle_in_doubt asks the platform once the lease is over
-            _note_unsure(engine, key, err.reason)
             return Attempt(key, IN_DOUBT, error=err.reason)
         given_up = err.retry_after is None and delivery.attempts >= MAX_ATTEMPTS  # a 429 is no failure
-        status = FAILED if given_up else PENDING
-        _finish(engine, key, status, err.reason)
-        return Attempt(key, status, err.retry_after, err.reason)
+        return Attempt(key, FAILED if given_up else PENDING, err.retry_after, err.reason)
     if isinstance(err, Undeliverable):
-        _finish(engine, key, FAILED, str(err))
         return Attempt(key, FAILED, error=str(err))
     # not the platform's answer: log it, and try again up to MAX_ATTEMPTS
     log.error("sending %s failed unexpectedly", key, exc_info=err)
-    status = FAILED if delivery.attempts >= MAX_ATTEMPTS else PENDING
-    _finish(engine, key, status, f"{type(err).__name__}: {err}")
-    return Attempt(key, status, error=type(err).__name__)
+    return Attempt(key, FAILED if delivery.attempts >= MAX_ATTEMPTS else PENDING,
+                   error=f"{type(err).__name__}: {err}")
 
 
 def together(engine: Engine, platforms: Platforms, keys: list[str]) -> list[list[str]]:
@@ -275,26 +302,55 @@ def settle_in_doubt(engine: Engine, platforms: Platforms, older_than: timedelta)
     return outcome
 
 
-def _claim(engine: Engine, key: str, platforms: tuple[str, ...]) -> Delivery | None:
-    """Take pending delivery `key` if it goes out on one of `platforms`: one UPDATE decides
-    between processes, only one sees a row change."""
-    with Session(engine) as session:
-        claimed = session.execute(
-            update(Delivery).where(Delivery.key == key, Delivery.status == PENDING,
-                                   Delivery.platform.in_(platforms))
-            .values(status=SENDING, claimed_at=utcnow(), claimed_by=runner.me(), attempts=Delivery.attempts + 1)
-        ).rowcount
-        session.commit()
-        return session.exec(select(Delivery).where(Delivery.key == key)).first() if claimed else None
+def _claim(engine: Engine, keys: list[str], platforms: tuple[str, ...]) -> list[Delivery]:
+    """Take those of `keys` pending that go out on one of `platforms`: one UPDATE decides between
+    processes, only one sees a row change. Rows another process is claiming just now are left to
+    it (SKIP LOCKED, where the database has it), so that two claims never wait on each other."""
+    table = Delivery.__table__
+    if not keys or not platforms:
+        return []
+    if not engine.dialect.update_returning:  # no UPDATE … RETURNING: one key at a time
+        return [d for key in keys for d in _claim_one(engine, key, platforms)]
+    pending = select(table.c.id).where(table.c.key.in_(keys), table.c.status == PENDING,
+                                       table.c.platform.in_(platforms)).with_for_update(skip_locked=True)
+    with engine.begin() as connection:
+        rows = connection.execute(update(table).where(table.c.id.in_(pending), table.c.status == PENDING)
+                                  .values(_claimed()).returning(*table.c)).mappings().all()
+    return [Delivery(**row) for row in rows]
 
 
-def _note_unsure(engine: Engine, key: str, error: str) -> None:
-    """Leave the claim in doubt, and no longer this process's: whether this process lives or not,
-    the platform is asked only once the lease is over (it may still be taking the message)."""
+def _claim_one(engine: Engine, key: str, platforms: tuple[str, ...]) -> list[Delivery]:
     with Session(engine) as session:
-        session.execute(update(Delivery).where(Delivery.key == key)
-                        .values(last_error=error[:500], claimed_by=TIMED_OUT))
+        claimed = session.execute(update(Delivery).where(Delivery.key == key, Delivery.status == PENDING,
+                                                         Delivery.platform.in_(platforms)).values(_claimed())
+                                  ).rowcount
         session.commit()
+        return list(session.exec(select(Delivery).where(Delivery.key == key)).all()) if claimed else []
+
+
+def _claimed() -> dict[str, Any]:
+    return {"status": SENDING, "claimed_at": utcnow(), "claimed_by": runner.me(),
+            "attempts": Delivery.__table__.c.attempts + 1}
+
+
+def _record(engine: Engine, attempts: list[Attempt], handed: list[str] = ()) -> None:
+    """Write down how the sends of claimed deliveries went, in one transaction: sent, pending
+    again or failed; one in doubt stays "sending" and is no longer this process's (whether this
+    process lives or not, its platform is asked only once the lease is over: it may still be
+    taking the message). Those `handed` back unsent are pending again as they were."""
+    table, now = Delivery.__table__, utcnow()
+    sent = [a.key for a in attempts if a.status == SENT]
+    with engine.begin() as connection:
+        if handed:
+            connection.execute(update(table).where(table.c.key.in_(handed), table.c.status == SENDING)
+                               .values(status=PENDING, attempts=table.c.attempts - 1))
+        if sent:
+            connection.execute(update(table).where(table.c.key.in_(sent), table.c.status == SENDING)
+                               .values(status=SENT, sent_at=now, last_error=None))
+        for tried in (a for a in attempts if a.status != SENT):
+            done = {"claimed_by": TIMED_OUT} if tried.status == IN_DOUBT else {"status": tried.status, "sent_at": None}
+            connection.execute(update(table).where(table.c.key == tried.key, table.c.status == SENDING)
+                               .values(last_error=(tried.error or "")[:500] or None, **done))
 
 
 def _finish(engine: Engine, key: str, status: str, error: str | None = None) -> None:

@@ -1,8 +1,10 @@
 """Send many deliveries at once, as fast as the platform lets us and no faster.
 
-Threads share one pace: it speeds up a little with every message accepted, halves at every
-429, and everyone waits out the Retry-After. A server error or timeout is retried with
-backoff a few times; what still fails stays pending for the next run.
+Each platform paces its own requests to its rate limit (bot/outbox/pacing.py: Slack's may take
+two for one message, opening the DM channel first). When a send is refused with a Retry-After
+all the sending threads wait it out, and the delivery is tried again at no cost to its tries. A
+server error or timeout is retried with backoff a few times; what still fails stays pending for
+the next run.
 """
 
 from __future__ import annotations
@@ -14,70 +16,51 @@ from collections.abc import Callable
 
 from sqlalchemy.engine import Engine
 
-from bot.outbox.deliveries import PENDING, SENT, Outcome, attempt, attempt_together, together
+from bot.outbox.deliveries import PENDING, Outcome, attempt_each, attempt_together, together
+from bot.outbox.pacing import Pacer
 from bot.outbox.platforms import Platforms
 
 
-class Pace:
-    """One rate for all threads: additive increase (about two a second more each second),
-    multiplicative decrease (a fifth off at each 429)."""
-
-    def __init__(self, rate: float = 20.0, most: float = 200.0, clock=time.monotonic, sleep=time.sleep):
-        self.rate, self.most, self.clock, self.sleep = rate, most, clock, sleep
-        self._next = self._paused_until = clock()
-        self._lock = threading.Lock()
-
-    def wait(self) -> None:
-        """Block until this thread may send: its turn has come and no Retry-After is running.
-        A thread woken by its turn looks again, in case a 429 came meanwhile."""
-        while True:
-            with self._lock:
-                now = self.clock()
-                start = max(self._next, self._paused_until, now)
-                if start <= now:
-                    self._next = now + 1 / self.rate
-                    return
-            self.sleep(start - now)
-
-    def accepted(self) -> None:
-        with self._lock:
-            self.rate = min(self.most, self.rate + 2 / self.rate)
-
-    def limited(self, retry_after: float) -> None:
-        with self._lock:
-            self.rate = max(1.0, self.rate * 0.8)
-            self._paused_until = max(self._paused_until, self.clock() + retry_after)
+BATCH = 8  # deliveries a thread takes at once: written down in one transaction (on Slack, claimed in one too)
 
 
-def fan_out(engine: Engine, platforms: Platforms, keys: list[str], *, threads: int = 8, pace: Pace | None = None,
+def fan_out(engine: Engine, platforms: Platforms, keys: list[str], *, threads: int = 8, pace: Pacer | None = None,
             tries: int = 3, backoff: float = 0.5, heartbeat: Callable[[], None] | None = None) -> Outcome:
     """Deliver `keys` with `threads` senders; returns what was sent, left pending and failed. One
-    message to several people goes in one call where their platform can send it so."""
-    pace = pace or Pace()
+    message to several people goes in one call where their platform can send it so. On a large
+    round each thread takes a few deliveries at a time (up to BATCH), sends them one by one and
+    writes down how they went at once (see attempt_each); a small round goes one at a time,
+    spread over all the threads. `pace` holds every thread for a Retry-After (by default at no
+    rate of its own: the platforms pace themselves)."""
+    pace = pace or Pacer()
     queue = _Queue([(0.0, n, tuple(group), tries) for n, group in enumerate(together(engine, platforms, keys))])
     outcome, lock = Outcome(), threading.Lock()
 
     def work() -> None:
-        while (item := queue.take()) is not None:
+        # a full batch while every thread could take BATCH of them BATCH times over, smaller as the
+        # queue empties: the end of a round, and a small round, go one at a time on all the threads
+        while items := queue.take(max(1, min(BATCH, queue.ready() // (threads * BATCH)))):
             try:
-                _send(item)
+                _send(items)
             finally:
-                queue.done()
+                queue.done(len(items))
 
-    def _send(item: tuple) -> None:
-        _, order, group, left = item
-        pace.wait()
-        results = attempt_together(engine, platforms, list(group)) if len(group) > 1 else \
-            [attempt(engine, platforms, group[0])]
+    def _send(items: list[tuple]) -> None:
+        by_key = {key: item for item in items for key in item[2]}
+        if len(items[0][2]) > 1:  # one message to several people, in one call
+            pace.wait()
+            results = attempt_together(engine, platforms, list(items[0][2]))
+            for limited in {r.retry_after for r in results if r.retry_after is not None}:
+                pace.limited(limited)
+        else:
+            results = attempt_each(engine, platforms, list(by_key), pace)
         for result in results:
+            _, order, _, left = by_key[result.key]
             if result.status == PENDING and result.retry_after is not None:
-                pace.limited(result.retry_after)
                 queue.put((0.0, order, (result.key,), left))  # rate limits cost no try
             elif result.status == PENDING and left > 1:
                 queue.put((time.monotonic() + backoff * 2 ** (tries - left), order, (result.key,), left - 1))
             else:
-                if result.status == SENT:
-                    pace.accepted()
                 with lock:
                     outcome.add(result)
         if heartbeat is not None:
@@ -92,7 +75,7 @@ def fan_out(engine: Engine, platforms: Platforms, keys: list[str], *, threads: i
 
 
 class _Queue:
-    """Items ready at a time; `take` returns None once every item is done."""
+    """Items ready at a time; `take` returns none once every item is done."""
 
     def __init__(self, items: list):
         self._heap = list(items)
@@ -100,15 +83,29 @@ class _Queue:
         self._open = len(items)
         self._ready = threading.Condition()
 
-    def take(self):
+    def ready(self) -> int:
+        """About how many items wait (some perhaps not ready yet)."""
+        with self._ready:
+            return len(self._heap)
+
+    def take(self, most: int) -> list:
+        """The first item ready, with up to `most` in all of the single-key ones ready after it
+        when it is one; waits for one to be ready."""
         with self._ready:
             while True:
                 if self._open == 0:
-                    return None
+                    return []
                 if self._heap and self._heap[0][0] <= time.monotonic():
-                    return heapq.heappop(self._heap)
+                    return self._pop(most)
                 wait = self._heap[0][0] - time.monotonic() if self._heap else None
                 self._ready.wait(timeout=wait)
+
+    def _pop(self, most: int) -> list:
+        taken = [heapq.heappop(self._heap)]
+        while len(taken[0][2]) == 1 and len(taken) < most and self._heap and \
+                self._heap[0][0] <= time.monotonic() and len(self._heap[0][2]) == 1:
+            taken.append(heapq.heappop(self._heap))
+        return taken
 
     def put(self, item) -> None:
         with self._ready:
@@ -116,7 +113,7 @@ class _Queue:
             self._open += 1
             self._ready.notify()
 
-    def done(self) -> None:
+    def done(self, n: int = 1) -> None:
         with self._ready:
-            self._open -= 1
+            self._open -= n
             self._ready.notify_all()

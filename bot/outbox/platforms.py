@@ -46,6 +46,10 @@ class Note:
 
 class Platform(Protocol):
     name: str  # stored on each delivery: slack, console, …
+    # True when `was_sent` asks the platform what arrived: its deliveries may then be claimed a few
+    # at a time ahead of their sends (a crash leaves them in doubt, and asking settles them). A
+    # platform that answers by a rule has each claimed just before it is sent. False when absent.
+    tells_what_arrived: bool
     channel: str | None  # where public posts go, as a recipient; None when not set up
     channel_setting: str  # the setting that names the channel, for the operator
 
@@ -82,6 +86,11 @@ class Platforms:
 
     def __bool__(self) -> bool:
         return bool(self.all)
+
+    @property
+    def telling(self) -> tuple[str, ...]:
+        """The names of the platforms that can be asked what arrived."""
+        return tuple(p.name for p in self.all if getattr(p, "tells_what_arrived", False))
 
     def of(self, name: str) -> Platform | None:
         return self._by_name.get(name)

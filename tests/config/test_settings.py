@@ -12,7 +12,7 @@ def test_defaults_are_the_contracts():
     settings = load_settings({}, env_file="/nonexistent")
     assert settings == Settings()
     assert (settings.database_url, settings.locale, settings.port) == ("sqlite:///kpibot.db", "en", 3000)
-    assert settings.slack.api_url == "https://slack.com/api/"
+    assert (settings.slack.api_url, settings.slack.rate) == ("https://slack.com/api/", 50)
 
 
 def test_the_environment_wins_over_the_env_file(tmp_path):
@@ -29,6 +29,8 @@ def test_the_environment_wins_over_the_env_file(tmp_path):
     ("PORT", "70000", "settings.bad_port"),
     ("DATABASE_URL", "kpibot.db", "settings.bad_url"),
     ("KPIBOT_POLICY", "/no/such/policy.toml", "settings.no_policy_file"),
+    ("SLACK_REQUESTS_PER_SECOND", "fast", "settings.bad_slack_rate"),
+    ("SLACK_REQUESTS_PER_SECOND", "0", "settings.bad_slack_rate"),
 ])
 def test_a_bad_setting_names_the_variable(variable, value, code):
     with pytest.raises(SettingsError) as raised:

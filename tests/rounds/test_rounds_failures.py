@@ -19,6 +19,7 @@ from bot.store.models import Delivery, JobRun
 from bot.outbox.deliveries import TIMED_OUT
 from bot.doors.slack.directory import Directory
 from bot.doors.slack.platform import SlackPlatform, outbox_client
+from bot.outbox.pacing import Pacer
 from bot.outbox.platforms import Platforms
 from rounds_world import CHANNEL, DIES, TOKEN, kpibot, make_world, posts_per_key, transcript, world  # noqa: F401
 
@@ -66,6 +67,34 @@ def test_after_a_429_nothing_more_is_sent_until_its_retry_after_is_over(world): 
              if limited < a["t"] < limited + 1.0]
     assert len(early) <= 7, early
     assert len(world.standin.arrivals) == 18  # Chen Jing's email, 8 DM channels, 8 posts and the one refused
+
+
+class CountingPacer(Pacer):
+    """A pacer at no rate that counts the turns taken and the holds asked for."""
+
+    def __init__(self):
+        super().__init__()
+        self.turns, self.holds = 0, []
+
+    def wait(self) -> None:
+        self.turns += 1
+        super().wait()
+
+    def limited(self, retry_after: float) -> None:
+        self.holds.append(retry_after)
+        super().limited(retry_after)
+
+
+def test_every_request_of_a_round_takes_its_turn_at_the_pace_and_a_429_holds_it(world):  # noqa: F811
+    world.finds_chen_jing()
+    world.standin.script("chat.postMessage", 429, Retry_After="1")
+    client, pacer = WebClient(token=TOKEN, base_url=world.standin.api_url), CountingPacer()
+    paced = SlackPlatform(client=outbox_client(client), directory=Directory(client), engine=world.engine,
+                          channel=CHANNEL, pacer=pacer)
+    report = morning(center=world.center, engine=world.engine, platforms=Platforms([paced]), day=MONDAY)
+    assert sorted(report.outcome.sent) == sorted(ROUND)
+    sends = [a for a in world.standin.arrivals if a["method"] in ("conversations.open", "chat.postMessage")]
+    assert (pacer.turns, len(sends), pacer.holds) == (17, 17, [1.0])  # 8 DM channels opened, 9 posts
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from bot.config.settings import SettingsError, SlackSettings
 from bot.doors.slack.directory import Directory
 from bot.doors.slack.platform import SlackPlatform, outbox_client
+from bot.outbox.pacing import Pacer
 
 log = logging.getLogger("kpibot.slack")
 Wsgi = Callable[[dict, Callable], Iterable[bytes]]
@@ -37,7 +38,7 @@ def open_slack(settings: SlackSettings, engine: Engine) -> Slack:
     client = WebClient(token=settings.bot_token, base_url=settings.api_url)
     directory = Directory(client)
     platform = SlackPlatform(client=outbox_client(client), directory=directory, engine=engine,
-                             channel=settings.leaderboard_channel)
+                             channel=settings.leaderboard_channel, pacer=Pacer(settings.rate))
     return Slack(settings, client, directory, platform)
 
 

@@ -1,7 +1,9 @@
 """Slack as a platform of the outbox: DMs to people (by employee ID) and posts to #channels.
 
 Every message carries its delivery key as message metadata, so that after a crash kpibot can
-ask Slack whether a message it was sending arrived, instead of guessing.
+ask Slack whether a message it was sending arrived, instead of guessing. Every request the
+outbox makes goes at the pace of one Pacer shared by the sending threads (SLACK_REQUESTS_PER_SECOND),
+and a 429 holds them all for its Retry-After.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sqlmodel import Session
 
 from bot.doors.slack.directory import Directory
 from bot.outbox.deliveries import Message, SendFailed, Undeliverable
+from bot.outbox.pacing import Pacer
 from bot.outbox.platforms import Note
 from bot.store import queries
 from bot.store.models import Agent, Delivery
@@ -37,10 +40,14 @@ def outbox_client(client: WebClient) -> WebClient:
 class SlackPlatform:
     name = "slack"
     channel_setting = "SLACK_LEADERBOARD_CHANNEL"
+    tells_what_arrived = True  # the delivery key is in each message's metadata
 
-    def __init__(self, *, client: WebClient, directory: Directory, engine: Engine, channel: str | None):
-        """`client` sends the outbox's messages (see outbox_client); `channel` is a channel ID."""
+    def __init__(self, *, client: WebClient, directory: Directory, engine: Engine, channel: str | None,
+                 pacer: Pacer | None = None):
+        """`client` sends the outbox's messages (see outbox_client); `channel` is a channel ID;
+        `pacer` spaces the requests (without one, only a Retry-After holds them)."""
         self.client, self.directory, self.engine = client, directory, engine
+        self.pacer = pacer or Pacer()
         self.channel = f"#{channel}" if channel else None
 
     def knows(self, agent: Agent) -> bool:
@@ -105,8 +112,9 @@ class SlackPlatform:
             session.commit()
             return agent.slack_dm_channel
 
-    @staticmethod
-    def _call(method, **kwargs):
+    def _call(self, method, **kwargs):
+        """One Web API request at the pace, Slack's refusals as the outbox's."""
+        self.pacer.wait()
         try:
             return method(**kwargs)
         except SlackApiError as err:
@@ -114,8 +122,10 @@ class SlackPlatform:
             if error in NEVER:
                 raise Undeliverable(str(error)) from None
             headers = {k.lower(): v for k, v in (err.response.headers or {}).items()}
-            retry_after = headers.get("retry-after") if status == 429 else None
-            raise SendFailed(f"{status} {error}", float(retry_after) if retry_after else None) from None
+            retry_after = float(headers["retry-after"]) if status == 429 and headers.get("retry-after") else None
+            if retry_after is not None:
+                self.pacer.limited(retry_after)
+            raise SendFailed(f"{status} {error}", retry_after) from None
         except (SlackClientError, URLError, OSError) as err:  # connection refused, timeout
             raise SendFailed(type(err).__name__, unsure=_timed_out(err)) from None
 

@@ -43,6 +43,7 @@ PER_MEMBER = ((30, 60.0), (1000, 3600.0))  # an app's messages to one member
 
 
 class WecomPlatform:
+    tells_what_arrived = False  # was_sent is a rule: see its docstring
     name = "wecom"
     channel_setting = "WECOM_WEBHOOK_URL"
 
