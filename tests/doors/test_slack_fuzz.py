@@ -84,9 +84,9 @@ def named(word: str) -> str | None:
 
 def as_typed(text: str) -> str:
     """What the lead typed: Slack escapes &, < and > outside mentions; a mention's label (which
-    may hold spaces and escaped brackets) names nobody."""
+    may hold spaces and escaped brackets) names nobody; a NUL character is no part of it."""
     text = re.sub(r"<@([UW][A-Z0-9]+)\|[^>]*>", r"<@\1>", text)
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("\x00", "")
 
 
 def expected_entry(kind: str, text: str) -> tuple[str, int, str | None, str] | None:
@@ -131,6 +131,8 @@ def test_the_oracle_on_texts_worked_out_by_hand():
     assert expected_entry("deduct", "a001 1 thanked") == ("A001", -1, None, "thanked")
     assert expected_entry("deduct", "A001 late " + "x" * 300) == ("A001", -2, "late", "x" * 300)
     assert expected_entry("deduct", "A001 late " + "x" * 301) is None
+    assert expected_entry("deduct", "A0\x0001 late a NUL\x00 here") == ("A001", -2, "late", "a NUL here")
+    assert expected_entry("award", "A001 1 \x00") is None
 
 
 # --- the running bot, one for the whole module ---------------------------------------------
@@ -214,6 +216,8 @@ def command_texts(draw) -> str:
 @example(kind="deduct", text="<@U001|Wang Fang> chat ")
 @example(kind="award", text="A001 1 &lt;b&gt; &amp; more")
 @example(kind="award", text="")
+@example(kind="deduct", text="A0\x0001 late a NUL\x00 in the note")
+@example(kind="award", text="A001 1 \x00")
 def test_a_malformed_command_never_fails_and_writes_only_when_valid(lead_bot, kind, text):
     before, calls = rows(lead_bot), len(lead_bot.standin.calls)
     assert lead_bot.requests.command(f"/{kind}", text, LEAD) == (200, "")
