@@ -23,7 +23,6 @@ docstring and the seeds policy, not from the parser:
 from __future__ import annotations
 
 import re
-import shutil
 import unicodedata
 
 import pytest
@@ -147,10 +146,8 @@ def rows(bot) -> list[tuple[str, int, str | None, str]]:
 
 
 @pytest.fixture(scope="module")
-def lead_bot(tmp_path_factory, _migrated_sqlite):
-    path = tmp_path_factory.mktemp("fuzz") / "kpibot.db"
-    shutil.copy(_migrated_sqlite, path)
-    with serving(f"sqlite:///{path}") as running:
+def lead_bot(module_database_url):
+    with serving(module_database_url) as running:
         with running.session() as session:
             add_agent(session, "L01", name="Xu Chen", role="lead", slack_user_id="U100")
             add_agent(session, "A001", name="Wang Fang", slack_user_id="U001")
