@@ -136,7 +136,7 @@ class EmptiedDatabase:
 
     Measured per test: a new database made from a migrated template about 180 ms, one TRUNCATE
     of every table 50 to 250 ms (it makes new files for each table and index), a DELETE of every
-    table with triggers off about 5 ms. Triggers (the append-only ledger's, the foreign keys')
+    table with triggers off 5 to 20 ms. Triggers (the append-only ledger's, the foreign keys')
     can be turned off by a superuser only, as the test server's postgres is; any other user gets
     the TRUNCATE."""
 
