@@ -270,7 +270,8 @@ def pending_keys(engine: Engine, platforms: Platforms, prefixes: tuple[str, ...]
 def expire(engine: Engine, now: datetime) -> list[str]:
     """Mark failed the pending deliveries no longer worth sending at `now`; returns their keys."""
     with Session(engine) as session:
-        pending = session.exec(select(Delivery.key, Delivery.payload).where(Delivery.status == PENDING)).all()
+        pending = session.exec(select(Delivery.key, Delivery.payload).where(Delivery.status == PENDING)
+                               .order_by(Delivery.id)).all()
         stale = [key for key, payload in pending if _is_past(Message.from_json(payload).until, now)]
         if stale:
             session.execute(update(Delivery).where(Delivery.key.in_(stale), Delivery.status == PENDING)
@@ -290,7 +291,8 @@ def settle_in_doubt(engine: Engine, platforms: Platforms, older_than: timedelta)
     outcome = Outcome()
     with Session(engine) as session:
         sending = session.exec(select(Delivery).where(Delivery.status == SENDING,
-                                                      Delivery.platform.in_(platforms.names))).all()
+                                                      Delivery.platform.in_(platforms.names))
+                               .order_by(Delivery.id)).all()
     stuck = [d for d in sending if runner.is_gone(d.claimed_by) or d.claimed_at < utcnow() - older_than]
     for delivery in stuck:
         arrived = platforms.of(delivery.platform).was_sent(delivery)

@@ -123,7 +123,7 @@ def hold_run(engine: Engine, job: str, period: str) -> bool:
 
 def held_runs(engine: Engine) -> list[JobRun]:
     with Session(engine) as session:
-        return list(session.exec(select(JobRun).where(JobRun.status == HELD)).all())
+        return list(session.exec(select(JobRun).where(JobRun.status == HELD).order_by(JobRun.id)).all())
 
 
 def finish_run(engine: Engine, run_id: int, summary: str) -> None:
@@ -136,7 +136,7 @@ def finish_run(engine: Engine, run_id: int, summary: str) -> None:
 def stale_runs(engine: Engine, lease: timedelta = LEASE) -> list[JobRun]:
     """Runs whose runner is gone or stopped beating: to be resumed."""
     with Session(engine) as session:
-        running = session.exec(select(JobRun).where(JobRun.status == "running")).all()
+        running = session.exec(select(JobRun).where(JobRun.status == "running").order_by(JobRun.id)).all()
     return [r for r in running if runner.is_gone(r.runner) or r.heartbeat_at < utcnow() - lease]
 
 

@@ -44,6 +44,7 @@ def jobs_status(*, session: Session) -> JobsStatus:
         failed=deliveries("failed"),
         runs=[RunLine(run, json.loads(run.summary) if run.summary else {})
               for run in session.exec(select(JobRun).where(JobRun.job != PULL)
-                                      .order_by(JobRun.started_at.desc()).limit(10)).all()],
-        pulls=list(session.exec(select(StatsPull).order_by(StatsPull.pulled_at.desc()).limit(10)).all()),
+                                      .order_by(JobRun.started_at.desc(), JobRun.id.desc()).limit(10)).all()],
+        pulls=list(session.exec(select(StatsPull).order_by(StatsPull.pulled_at.desc(), StatsPull.id.desc())
+                                .limit(10)).all()),
     )

@@ -83,14 +83,16 @@ def _parsers(policy: Policy) -> dict[str, Any]:
         "tier": lambda v, c: parse_choice(v, c, tiers),
         "slack_user_id": text(50), "wecom_user_id": text(100), "email": _email,
         "locale": lambda v, c: parse_choice(v, c, LOCALES),
-        "lead_of": lambda v, c: [n.strip() for n in _SEPARATORS.split(str(v)) if n.strip()],
+        "lead_of": lambda v, c: [n.strip() for n in _SEPARATORS.split(_text(v, c, None)) if n.strip()],
         "active": lambda v, c: parse_choice(v, c, ACTIVE) == "yes",
     }
 
 
-def _text(value: Any, column: str, most: int) -> str:
+def _text(value: Any, column: str, most: int | None) -> str:
     text = str(value).strip()
-    if len(text) > most:
+    if "\x00" in text:  # PostgreSQL refuses text holding one; a file with one is likely damaged
+        raise CellError("nul", column=column)
+    if most is not None and len(text) > most:
         raise CellError("too_long", column=column, most=most)
     return text
 

@@ -21,12 +21,14 @@ def agent_by_employee_id(*, session: Session, employee_id: str) -> Agent | None:
     """The agent with this employee ID; as typed first, then without case (a04 for A04)."""
     wanted = employee_id.strip()
     return (session.exec(select(Agent).where(Agent.employee_id == wanted)).first()
-            or session.exec(select(Agent).where(func.lower(Agent.employee_id) == wanted.lower())).first())
+            or session.exec(select(Agent).where(func.lower(Agent.employee_id) == wanted.lower())
+                            .order_by(Agent.id)).first())
 
 
 def agent_by_email(*, session: Session, email: str) -> Agent | None:
     """The agent with this email, compared without case."""
-    return session.exec(select(Agent).where(func.lower(Agent.email) == email.strip().lower())).first()
+    return session.exec(select(Agent).where(func.lower(Agent.email) == email.strip().lower())
+                        .order_by(Agent.id)).first()
 
 
 def person(*, session: Session, agent: Agent) -> permissions.Person:

@@ -82,9 +82,14 @@ def answer(*, session: Session, center: Center, request: Request, find: Finder |
     if handle is None:
         return asking.answer("unknown_command", given=request.command, commands=_understood(asking.you))
     try:
-        return handle(asking, request.text)
+        return handle(asking, typed(request.text))
     except CommandError as problem:
         return Answer("command_error", {"problem": problem}, asking.locale, problem=problem)
+
+
+def typed(text: str) -> str:
+    """`text` without NUL characters: nobody types one, and PostgreSQL refuses text holding one."""
+    return text.replace("\x00", "")
 
 
 def stranger(*, session: Session, center: Center, request: Request) -> Answer:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.config.settings import Settings, SettingsError, load_settings
+from database_params import SQLITE_ONLY
 from messages.render import describe
 
 
@@ -62,6 +63,7 @@ def test_an_empty_database_url_is_refused_rather_than_taken_for_the_default(valu
     assert "DATABASE_URL" in describe(raised.value, "zh-CN")
 
 
+@SQLITE_ONLY  # a SQLite file path
 def test_a_mistyped_sqlite_path_is_refused_and_creates_nothing(kpibot, tmp_path):
     typo = tmp_path / "kpibto.db"
     kpibot.env(DATABASE_URL=f"sqlite:///{typo}")

@@ -23,7 +23,6 @@ docstring and the seeds policy, not from the parser:
 from __future__ import annotations
 
 import re
-import shutil
 import unicodedata
 
 import pytest
@@ -84,9 +83,9 @@ def named(word: str) -> str | None:
 
 def as_typed(text: str) -> str:
     """What the lead typed: Slack escapes &, < and > outside mentions; a mention's label (which
-    may hold spaces and escaped brackets) names nobody."""
+    may hold spaces and escaped brackets) names nobody; a NUL character is no part of it."""
     text = re.sub(r"<@([UW][A-Z0-9]+)\|[^>]*>", r"<@\1>", text)
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("\x00", "")
 
 
 def expected_entry(kind: str, text: str) -> tuple[str, int, str | None, str] | None:
@@ -131,6 +130,8 @@ def test_the_oracle_on_texts_worked_out_by_hand():
     assert expected_entry("deduct", "a001 1 thanked") == ("A001", -1, None, "thanked")
     assert expected_entry("deduct", "A001 late " + "x" * 300) == ("A001", -2, "late", "x" * 300)
     assert expected_entry("deduct", "A001 late " + "x" * 301) is None
+    assert expected_entry("deduct", "A0\x0001 late a NUL\x00 here") == ("A001", -2, "late", "a NUL here")
+    assert expected_entry("award", "A001 1 \x00") is None
 
 
 # --- the running bot, one for the whole module ---------------------------------------------
@@ -145,10 +146,8 @@ def rows(bot) -> list[tuple[str, int, str | None, str]]:
 
 
 @pytest.fixture(scope="module")
-def lead_bot(tmp_path_factory, _migrated_sqlite):
-    path = tmp_path_factory.mktemp("fuzz") / "kpibot.db"
-    shutil.copy(_migrated_sqlite, path)
-    with serving(f"sqlite:///{path}") as running:
+def lead_bot(module_database_url):
+    with serving(module_database_url) as running:
         with running.session() as session:
             add_agent(session, "L01", name="Xu Chen", role="lead", slack_user_id="U100")
             add_agent(session, "A001", name="Wang Fang", slack_user_id="U001")
@@ -214,6 +213,8 @@ def command_texts(draw) -> str:
 @example(kind="deduct", text="<@U001|Wang Fang> chat ")
 @example(kind="award", text="A001 1 &lt;b&gt; &amp; more")
 @example(kind="award", text="")
+@example(kind="deduct", text="A0\x0001 late a NUL\x00 in the note")
+@example(kind="award", text="A001 1 \x00")
 def test_a_malformed_command_never_fails_and_writes_only_when_valid(lead_bot, kind, text):
     before, calls = rows(lead_bot), len(lead_bot.standin.calls)
     assert lead_bot.requests.command(f"/{kind}", text, LEAD) == (200, "")

@@ -3,7 +3,6 @@ and `kpibot serve` refusing to start on missing or inconsistent settings."""
 
 from __future__ import annotations
 
-import shutil
 import socket
 import threading
 import time
@@ -54,11 +53,9 @@ def with_lead(session) -> None:
 
 
 @pytest.fixture(scope="module")
-def signed(tmp_path_factory, _migrated_sqlite):
+def signed(module_database_url):
     """One bot for the signature tests: each checks that it added no row and no call to Slack."""
-    path = tmp_path_factory.mktemp("signatures") / "kpibot.db"
-    shutil.copy(_migrated_sqlite, path)
-    with serving(f"sqlite:///{path}") as running:
+    with serving(module_database_url) as running:
         with running.session() as session:
             with_lead(session)
         yield running

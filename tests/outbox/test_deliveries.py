@@ -3,8 +3,9 @@ process that has that platform set up claims it."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import update
 from sqlmodel import Session, select
 
 from bot.outbox import deliveries
@@ -60,3 +61,17 @@ def test_a_payload_written_before_platforms_had_layouts_still_reads():
     message = Message.from_json(old)
     assert (message.text, message.layout, message.until.date()) == ("Hello", [{"type": "divider"}], date(2026, 11, 24))
     assert Message.from_json(message.to_json()) == message
+
+
+def test_deliveries_left_in_doubt_are_settled_oldest_first_whatever_was_updated_last(session, engine):
+    """PostgreSQL returns rows without an ORDER BY as they lie on disk, and an UPDATE moves a row
+    to the end: the deliveries a dead sender left are settled in the order they were written."""
+    agents = [add_agent(session, e) for e in ("A001", "A002", "A003")]
+    platforms = Platforms([RecordingPlatform()])
+    keys = write(session=session, platforms=platforms,
+                 notes=[Note(f"k:{a.employee_id}", a, "chat_line", {"key": "chat.oops"}) for a in agents])
+    for key in reversed(keys):  # claimed newest first, by a sender on a machine gone since
+        session.execute(update(Delivery).where(Delivery.key == key).values(
+            status="sending", claimed_at=datetime(2026, 11, 3, tzinfo=UTC), claimed_by="gone:1"))
+        session.commit()
+    assert deliveries.settle_in_doubt(engine, platforms, older_than=timedelta(minutes=5)).pending == keys

@@ -4,10 +4,13 @@ tests/rounds_world.py (8 messages on Monday 23 November)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlmodel import Session
 
-from bot.store.models import JobRun
+from bot.rounds.status import jobs_status
+from bot.store.models import JobRun, StatsPull
 from rounds_world import kpibot, posted, world  # noqa: F401
 
 
@@ -150,3 +153,15 @@ def test_a_held_morning_goes_out_with_force_without_its_numbers(world, kpibot): 
     assert (code, out) == (0, "Morning round 2026-11-24: 8 messages: 8 sent, 0 pending, 0 failed, 0 sent before.\n")
     assert posted(world.standin)["morning:2026-11-24:A001"].splitlines()[2] == \
         "Mon 23 Nov: no numbers from the call-center system."
+
+
+def test_jobs_status_lists_runs_and_pulls_of_the_same_instant_newest_first(session):
+    """Rows alike in their time are told apart by their ids: in the order they were written, on
+    every database."""
+    at = datetime(2026, 11, 3, 1, 0, tzinfo=UTC)
+    session.add_all([JobRun(job="morning", period=f"2026-11-0{n}", status="done", started_at=at) for n in (1, 2, 3)])
+    session.add_all([StatsPull(name=f"2026-11-0{n}.csv", sha256="", pulled_at=at) for n in (1, 2, 3)])
+    session.commit()
+    shown = jobs_status(session=session)
+    assert [line.run.period for line in shown.runs] == ["2026-11-03", "2026-11-02", "2026-11-01"]
+    assert [pull.name for pull in shown.pulls] == ["2026-11-03.csv", "2026-11-02.csv", "2026-11-01.csv"]

@@ -778,7 +778,7 @@ class Process:
             self._new.put(line.rstrip("\n"))
         self._new.put(None)
 
-    def wait_for(self, text: str, timeout: float = 20) -> str:
+    def wait_for(self, text: str, timeout: float = 60) -> str:  # starting up takes long on a busy machine
         deadline = time.monotonic() + timeout
         while (left := deadline - time.monotonic()) > 0:
             try:

@@ -2,7 +2,11 @@
 the authority on what a row means. Every file is imported twice, each time into a fresh
 database: in bulk when it can be (`bulk_from=0`), and row by row. A file whose every row is plain
 must be summed in bulk, to the same days and the same report; a file with one row that is not
-must be declined by the bulk sum, and imported, or rejected, exactly as row by row."""
+must be declined by the bulk sum, and imported, or rejected, exactly as row by row.
+
+The fresh databases are SQLite files, several an example, quick to copy: the sums are DuckDB's
+whatever the database, and both ways store them with the same upsert (stats._upsert_days), which
+the stats import tests run on PostgreSQL too."""
 
 from __future__ import annotations
 

@@ -462,6 +462,23 @@ def test_a_wecom_id_is_checked_like_a_slack_id(session, center, tmp_path):
     ]
 
 
+@pytest.mark.parametrize("column", ["name", "team", "lead_of"])
+def test_a_value_holding_a_nul_character_is_a_bad_row(session, center, tmp_path, column):
+    # PostgreSQL refuses text holding a NUL (SQLite would keep it): the row is refused on both.
+    header = ["employee_id", "name", "team", "role", "hire_date"] + (["lead_of"] if column == "lead_of" else [])
+    row = {"employee_id": "L001", "name": "王芳", "team": "一组", "role": "lead", "hire_date": "2024-03-01"}
+    path = write_csv(tmp_path / "roster.csv", [header, [(row | {column: "一\x00组"})[name] for name in header]])
+    before = database_rows(session)
+
+    with pytest.raises(ImportRejected) as rejected:
+        do_import(session, center, path)
+
+    assert rejected_rows(rejected.value) == [(2, [("nul", {"column": column})])]
+    assert describe(rejected.value.rows[0].problems[0], "en", "import.reason.") == (
+        f"{column} holds a NUL character, which the database cannot keep: save the file again without it")
+    assert database_rows(session) == before
+
+
 @pytest.mark.parametrize(("column", "most"), [("employee_id", 50), ("slack_user_id", 50)])
 def test_a_value_longer_than_its_database_column_is_a_bad_row(session, center, tmp_path, column, most):
     # The tables hold 50 characters; PostgreSQL refuses a longer value with a DataError mid-write.

@@ -17,6 +17,7 @@ from bot.store.models import Agent
 from bot.store.db import SchemaError, _alembic_config, ensure_schema, is_current, make_engine, normalise_url, upgrade
 from bot.store.models import DailyStat, LedgerEntry, StatsPull
 from bot.store.queries import last_pulled
+from database_params import SQLITE_ONLY
 from factories import add_agent, add_entry
 from scoring.problems import Problem
 
@@ -119,6 +120,7 @@ def test_plain_postgres_urls_use_psycopg_3(url, expected):
     assert normalise_url(url) == expected
 
 
+@SQLITE_ONLY  # a SQLite file path
 @pytest.mark.parametrize(("locale", "applied", "current"), [
     ("en", "Applied 9 migrations (0001 … 0009) to the database sqlite:///{path}.\n",
      "The database sqlite:///{path} was already up to date: no migration to apply.\n"),

@@ -249,6 +249,14 @@ def test_a_refused_entry_writes_nothing_and_says_why_with_the_usage(ask, session
     assert ledger(session) == SCENARIO_LEDGER
 
 
+def test_a_nul_character_typed_into_a_command_is_no_part_of_it(ask, session):
+    """PostgreSQL refuses text holding a NUL: it is dropped, wherever in the words it is."""
+    given = ask("L01", "deduct", "A0\x0001 late stuck\x00 in traffic")
+    assert text_of(given) == "Recorded for Wang Fang (A001): -2 Late: stuck in traffic. Their score this month: 97.\n"
+    assert ledger(session)[-1] == (6, "A001", TODAY, -2, "late", "stuck in traffic", "L01", None)
+    assert text_of(ask("L01", "award", "A001 1 \x00")) == refused("Give a reason after the points.", "award")
+
+
 def test_a_lead_cannot_deduct_from_a_fellow_lead_of_their_own_team(ask, session):
     """Leads act on the agents of the teams they lead; a co-lead of Team 1 is not one of them."""
     add_agent(session, "L03", name="Zhou Min", team="Team 1", role="lead", slack_user_id="U300")

@@ -52,7 +52,7 @@ class Directory:
         returns how many were found. Stops quietly when Slack says to slow down."""
         with Session(engine) as session:
             unlinked = session.exec(select(Agent).where(Agent.active, Agent.slack_user_id.is_(None),
-                                                        Agent.email.is_not(None))).all()
+                                                        Agent.email.is_not(None)).order_by(Agent.id)).all()
             found = 0
             for agent in unlinked:
                 try:
