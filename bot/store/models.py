@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 ROLES = ("agent", "lead", "manager", "admin")
@@ -147,3 +147,11 @@ class SeenMessage(SQLModel, table=True):
     platform: str = Field(max_length=20)
     message_id: str = Field(max_length=200)  # WeCom's MsgId, or its event's own key
     seen_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Revision(SQLModel, table=True):
+    """How many times a table the rankings are read from has changed. Bumped by the database's
+    own triggers (see migration 0010), so that every writer, kpibot or not, is counted."""
+
+    name: str = Field(primary_key=True, max_length=30)  # daily_stat, ledger_entry or agent
+    n: int = Field(default=0, sa_type=BigInteger)

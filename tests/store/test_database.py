@@ -15,13 +15,13 @@ from sqlmodel import Session, SQLModel, select
 from bot.store.models import Agent
 
 from bot.store.db import SchemaError, _alembic_config, ensure_schema, is_current, make_engine, normalise_url, upgrade
-from bot.store.models import DailyStat, LedgerEntry, StatsPull
+from bot.store.models import DailyStat, LedgerEntry, Revision, StatsPull
 from bot.store.queries import last_pulled
-from factories import add_agent, add_entry
+from factories import add_agent, add_day, add_entry
 from scoring.problems import Problem
 
 TABLES = {"agent", "team", "team_lead", "daily_stat", "ledger_entry", "delivery", "job_run", "stats_pull",
-          "access_token", "seen_message", "alembic_version"}
+          "access_token", "seen_message", "revision", "alembic_version"}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -43,6 +43,7 @@ def _leave_empty(engine) -> None:
             for table in TABLES:
                 connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
             connection.execute(text("DROP FUNCTION IF EXISTS ledger_entry_append_only() CASCADE"))
+            connection.execute(text("DROP FUNCTION IF EXISTS bump_revision() CASCADE"))
     engine.dispose()
 
 
@@ -83,6 +84,30 @@ def test_one_row_per_agent_and_day(migrated):
             session.commit()
 
 
+def test_every_change_to_what_rankings_read_counts_once_a_statement_or_more(migrated):
+    """Imports, commands and hand-written SQL alike; an agent's Slack details do not count."""
+    with Session(migrated) as session:
+        def counts() -> dict[str, int]:
+            session.commit()
+            return dict(session.exec(select(Revision.name, Revision.n)).all())
+
+        before = counts()
+        agent = add_agent(session, "A001")
+        assert counts()["agent"] > before["agent"]
+        for change, table in [
+            (lambda: add_day(session, agent, date(2026, 11, 3), 50, 120), "daily_stat"),
+            (lambda: session.execute(text("UPDATE daily_stat SET calls = 51")), "daily_stat"),
+            (lambda: session.execute(text("DELETE FROM daily_stat")), "daily_stat"),
+            (lambda: add_entry(session, agent, date(2026, 11, 3), -2, code="late"), "ledger_entry"),
+            (lambda: session.execute(text("UPDATE agent SET leave_date = '2026-11-30'")), "agent"),
+            (lambda: session.execute(text("UPDATE agent SET slack_dm_channel = 'D1'")), None),
+        ]:
+            before = counts()
+            change()
+            after = counts()
+            assert {k for k in after if after[k] != before[k]} == ({table} if table else set())
+
+
 def test_the_last_pull_is_the_newest_that_imported_whatever_the_sessions_zone(migrated):
     quarter_past = datetime(2026, 11, 4, 7, 15, tzinfo=UTC)
     with Session(migrated) as session:
@@ -120,9 +145,9 @@ def test_plain_postgres_urls_use_psycopg_3(url, expected):
 
 
 @pytest.mark.parametrize(("locale", "applied", "current"), [
-    ("en", "Applied 9 migrations (0001 … 0009) to the database sqlite:///{path}.\n",
+    ("en", "Applied 10 migrations (0001 … 0010) to the database sqlite:///{path}.\n",
      "The database sqlite:///{path} was already up to date: no migration to apply.\n"),
-    ("zh-CN", "已对数据库 sqlite:///{path} 执行 9 个迁移（0001 … 0009）。\n",
+    ("zh-CN", "已对数据库 sqlite:///{path} 执行 10 个迁移（0001 … 0010）。\n",
      "数据库 sqlite:///{path} 已是最新，无需迁移。\n"),
 ])
 def test_db_upgrade_says_which_migrations_it_applied(kpibot, tmp_path, locale, applied, current):
@@ -139,7 +164,7 @@ def test_upgrade_returns_only_the_migrations_still_pending(tmp_path):
         config.attributes["connection"] = connection
         command.upgrade(config, "0003")
 
-    assert upgrade(engine) == ["0004", "0005", "0006", "0007", "0008", "0009"]
+    assert upgrade(engine) == ["0004", "0005", "0006", "0007", "0008", "0009", "0010"]
     assert upgrade(engine) == []
 
 
@@ -188,7 +213,7 @@ def in_use_at_0006(request, tmp_path):
     _leave_empty(engine)
 
 
-AT_0006 = TABLES - {"alembic_version", "access_token", "seen_message"}
+AT_0006 = TABLES - {"alembic_version", "access_token", "seen_message", "revision"}
 
 
 def everything(engine, tables=AT_0006) -> dict[str, list[tuple]]:
@@ -207,7 +232,7 @@ def test_0007_keeps_every_row_and_every_foreign_key_of_a_database_in_use(in_use_
     before = everything(engine)
     assert sum(len(rows) for rows in before["rows"].values()) == 17
 
-    assert upgrade(engine) == ["0007", "0008", "0009"]
+    assert upgrade(engine) == ["0007", "0008", "0009", "0010"]
 
     after = everything(engine)
     pulls = after["rows"]["stats_pull"]
