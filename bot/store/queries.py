@@ -152,6 +152,7 @@ def assessed_agents(*, session: Session, month: Month, agent_id: int | None = No
     return list(session.exec(query).all())
 
 
-def revisions(*, session: Session) -> tuple[int, ...]:
-    """How many times each table a ranking is read from has changed (see Revision)."""
-    return tuple(session.exec(select(Revision.n).order_by(Revision.name)).all())
+def revisions(*, session: Session, tables: tuple[str, ...]) -> tuple[int, ...]:
+    """How many times each of `tables` has changed (see Revision), in that order."""
+    found = dict(session.exec(select(Revision.name, Revision.n).where(Revision.name.in_(tables))).all())
+    return tuple(found[t] for t in tables)

@@ -1,11 +1,12 @@
 """Where one agent ranks in their month, without ranking everyone at every /mystats.
 
 Ranking a month means working out every agent's month (20,000 agents: seconds). The values it
-ranks by are kept, one set per database, month and day, together with the revision counts of
-the tables they come from (bot.store.models.Revision, bumped by the database's triggers); a
-request whose counts are the ones kept reuses them, any change anywhere ranks afresh. The
-asker's own standing is always read afresh, and their place among the values kept is the place
-month_standings gives them: standard competition ranking, one more than those ranked above.
+ranks by are kept, one set per database, month, day and metric, together with the revision
+counts of the tables they come from (bot.store.models.Revision, bumped by the database's
+triggers); a request whose counts are the ones kept reuses them, any change to those tables
+ranks afresh (the ledger is among them only when the policy ranks by score). The asker's own standing is
+always read afresh, and their place among the values kept is the place month_standings gives
+them: standard competition ranking, one more than those ranked above.
 """
 
 from __future__ import annotations
@@ -54,13 +55,14 @@ class Rankings:
     """The rankings of one database, shared by the threads that answer."""
 
     def __init__(self):
-        self._kept: OrderedDict[tuple[Month, date], Ranking] = OrderedDict()
+        self._kept: OrderedDict[tuple[Month, date, str], Ranking] = OrderedDict()
         self._lock = threading.Lock()
-        self._making: dict[tuple[Month, date], threading.Lock] = {}
+        self._making: dict[tuple[Month, date, str], threading.Lock] = {}
 
     def of(self, session: Session, center: Center, month: Month, through: date) -> Ranking:
         """The ranking of `month` as of `through`; made once however many ask at the same time."""
-        key, revisions = (month, through), queries.revisions(session=session)
+        metric = center.policy.leaderboard_metric
+        key, revisions = (month, through, metric), queries.revisions(session=session, tables=ranked_from(metric))
         with self._lock:
             making = self._making.setdefault(key, threading.Lock())
         with making:
@@ -73,6 +75,11 @@ class Rankings:
                 while len(self._kept) > KEPT:
                     self._making.pop(self._kept.popitem(last=False)[0], None)
             return kept
+
+
+def ranked_from(metric: str) -> tuple[str, ...]:
+    """The tables a ranking by `metric` is read from: deductions and awards move the score alone."""
+    return ("agent", "daily_stat", "ledger_entry") if metric == "score" else ("agent", "daily_stat")
 
 
 _by_engine: WeakKeyDictionary[Engine, Rankings] = WeakKeyDictionary()

@@ -13,6 +13,7 @@ ranked, Team 1 would be (120.0 + 100.0) / 2 = 110.0 and she would be first.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -22,7 +23,7 @@ from bot.usecases.mystats import stats_view
 from bot.usecases.rankings import ranking
 from bot.usecases.reviews import month_end
 from bot.usecases.standings import month_standings
-from factories import add_agent, add_day
+from factories import add_agent, add_day, add_entry
 from scoring.calendar import Month
 
 SEPTEMBER = Month(2026, 9)
@@ -112,3 +113,14 @@ def test_the_values_ranked_are_kept_while_nothing_changes(september, center):
     assert ranking(session=september, center=center, month=SEPTEMBER, through=SEPTEMBER.last) is first
     add_agent(september, "A003", name="Zhou Min")
     assert ranking(session=september, center=center, month=SEPTEMBER, through=SEPTEMBER.last) is not first
+
+
+def test_a_deduction_ranks_afresh_only_when_the_policy_ranks_by_score(september, center):
+    wang = queries.agent_by_employee_id(session=september, employee_id="A001")
+    by_score = replace(center, policy=replace(center.policy, leaderboard_metric="score"))
+    for asked, moves in ((center, False), (by_score, True)):
+        first = ranking(session=september, center=asked, month=SEPTEMBER, through=SEPTEMBER.last)
+        add_entry(september, wang, date(2026, 9, 3), -2, code="late")
+        again = ranking(session=september, center=asked, month=SEPTEMBER, through=SEPTEMBER.last)
+        assert (again is not first) == moves
+    assert again.values == [96, 100]  # by score: Wang Fang after her two deductions, Li Na
