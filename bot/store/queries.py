@@ -16,6 +16,9 @@ from scoring.ledger import Entry
 from scoring.progress import Totals
 
 
+_REVOCATION, _AUTHOR = aliased(LedgerEntry), aliased(Agent)  # made once: an alias is costly to make
+
+
 def agent_by_employee_id(*, session: Session, employee_id: str) -> Agent | None:
     """The agent with this employee ID; as typed first, then without case (a04 for A04)."""
     wanted = employee_id.strip()
@@ -119,7 +122,7 @@ def ledger_entries(*, session: Session, month: Month, agent_id: int | None = Non
 
     A revocation undoes its entry whatever day or month the undo happened on.
     """
-    revocation, author = aliased(LedgerEntry), aliased(Agent)
+    revocation, author = _REVOCATION, _AUTHOR
     query = (
         select(LedgerEntry, revocation.id, author.name)
         .outerjoin(revocation, revocation.revokes_id == LedgerEntry.id)
