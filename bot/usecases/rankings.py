@@ -4,9 +4,9 @@ Ranking a month means working out every agent's month (20,000 agents: seconds). 
 ranks by are kept, one set per database, month, day and metric, together with the revision
 counts of the tables they come from (bot.store.models.Revision, bumped by the database's
 triggers); a request whose counts are the ones kept reuses them, any change to those tables
-ranks afresh (the ledger is among them only when the policy ranks by score). The asker's own standing is
-always read afresh, and their place among the values kept is the place month_standings gives
-them: standard competition ranking, one more than those ranked above.
+ranks afresh (the ledger is among them only when the policy ranks by score). The asker's own
+standing is always read afresh, and their place among the values kept is the place
+month_standings gives them: standard competition ranking, one more than those ranked above.
 """
 
 from __future__ import annotations
@@ -82,6 +82,7 @@ def ranked_from(metric: str) -> tuple[str, ...]:
     return ("agent", "daily_stat", "ledger_entry") if metric == "score" else ("agent", "daily_stat")
 
 
+# one Rankings an engine, so one a database and process, gone with its engine
 _by_engine: WeakKeyDictionary[Engine, Rankings] = WeakKeyDictionary()
 _by_engine_lock = threading.Lock()
 
