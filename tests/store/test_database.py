@@ -8,7 +8,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import event, inspect, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, select
 
@@ -16,8 +16,10 @@ from bot.store.models import Agent
 
 from bot.store.db import SchemaError, _alembic_config, ensure_schema, is_current, make_engine, normalise_url, upgrade
 from bot.store.models import DailyStat, LedgerEntry, Revision, StatsPull
+from bot.store import queries
 from bot.store.queries import last_pulled
 from factories import add_agent, add_day, add_entry
+from scoring.calendar import Month
 from scoring.problems import Problem
 
 TABLES = {"agent", "team", "team_lead", "daily_stat", "ledger_entry", "delivery", "job_run", "stats_pull",
@@ -145,9 +147,9 @@ def test_plain_postgres_urls_use_psycopg_3(url, expected):
 
 
 @pytest.mark.parametrize(("locale", "applied", "current"), [
-    ("en", "Applied 10 migrations (0001 … 0010) to the database sqlite:///{path}.\n",
+    ("en", "Applied 11 migrations (0001 … 0011) to the database sqlite:///{path}.\n",
      "The database sqlite:///{path} was already up to date: no migration to apply.\n"),
-    ("zh-CN", "已对数据库 sqlite:///{path} 执行 10 个迁移（0001 … 0010）。\n",
+    ("zh-CN", "已对数据库 sqlite:///{path} 执行 11 个迁移（0001 … 0011）。\n",
      "数据库 sqlite:///{path} 已是最新，无需迁移。\n"),
 ])
 def test_db_upgrade_says_which_migrations_it_applied(kpibot, tmp_path, locale, applied, current):
@@ -164,7 +166,7 @@ def test_upgrade_returns_only_the_migrations_still_pending(tmp_path):
         config.attributes["connection"] = connection
         command.upgrade(config, "0003")
 
-    assert upgrade(engine) == ["0004", "0005", "0006", "0007", "0008", "0009", "0010"]
+    assert upgrade(engine) == ["0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011"]
     assert upgrade(engine) == []
 
 
@@ -232,7 +234,7 @@ def test_0007_keeps_every_row_and_every_foreign_key_of_a_database_in_use(in_use_
     before = everything(engine)
     assert sum(len(rows) for rows in before["rows"].values()) == 17
 
-    assert upgrade(engine) == ["0007", "0008", "0009", "0010"]
+    assert upgrade(engine) == ["0007", "0008", "0009", "0010", "0011"]
 
     after = everything(engine)
     pulls = after["rows"]["stats_pull"]
@@ -309,4 +311,27 @@ def test_rows_that_refer_to_nothing_are_named_after_an_upgrade(tmp_path):
     assert is_current(engine)
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
+
+
+def test_one_agents_month_is_read_through_the_agent_and_day_indexes_on_sqlite(tmp_path):
+    """SQLite keeps no statistics unless asked: the plan must not depend on them."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'plans.db'}")
+    upgrade(engine)
+    month, read = Month(2026, 11), {}
+
+    def keep(_connection, _cursor, sql, params, *_):
+        read.setdefault(sql.split("FROM ")[1].split()[0], (sql, params))
+
+    with Session(engine) as session:
+        agent_id = add_agent(session, "A001").id
+        event.listen(engine, "before_cursor_execute", keep)
+        queries.ledger_entries(session=session, month=month, agent_id=agent_id)
+        queries.days_by_agent(session=session, start=month.first, end=month.last, agent_id=agent_id)
+        event.remove(engine, "before_cursor_execute", keep)
+    with engine.connect() as connection:
+        plans = {table: " ".join(row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params))
+                 for table, (sql, params) in read.items()}
+    assert "USING INDEX ix_ledger_entry_agent_id_day (agent_id=? AND day>? AND day<?)" in plans["ledger_entry"]
+    assert "USING INDEX sqlite_autoindex_daily_stat_1 (agent_id=? AND day>? AND day<?)" in plans["daily_stat"]
     engine.dispose()
