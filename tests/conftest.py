@@ -130,6 +130,11 @@ def pg_url(pg_admin):
         connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
 
 
+# The tables' revisions (bot.store.models.Revision) are kept, and moved on: a process's values
+# kept for the last test's revisions are then never taken for the next one's.
+BUMP = "UPDATE revision SET n = n + 1"
+
+
 class EmptiedDatabase:
     """One migrated PostgreSQL database for a whole run (of each pytest-xdist process), emptied
     after every test, so that a test and the processes and engines it starts see only its rows.
@@ -152,13 +157,14 @@ class EmptiedDatabase:
         upgrade(self.engine)
         with self.engine.connect() as connection:
             tables = connection.scalars(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                                             "AND tablename <> 'alembic_version' ORDER BY tablename")).all()
+                                             "AND tablename NOT IN ('alembic_version', 'revision') "
+                                             "ORDER BY tablename")).all()
             superuser = connection.scalar(text("SELECT current_setting('is_superuser')")) == "on"
         self.emptying = "; ".join(
             ["SET LOCAL session_replication_role = replica",
              *(f"DELETE FROM {table}" for table in tables),
-             "SELECT setval(oid, 1, false) FROM pg_class WHERE relkind = 'S'"] if superuser else
-            [f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"])
+             "SELECT setval(oid, 1, false) FROM pg_class WHERE relkind = 'S'", BUMP] if superuser else
+            [f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE", BUMP])
 
     def empty(self) -> None:
         """Every table empty and every id counting from 1 again. The connections a test left open

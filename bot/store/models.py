@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 ROLES = ("agent", "lead", "manager", "admin")
@@ -65,8 +65,10 @@ class LedgerEntry(SQLModel, table=True):
     """A deduction or award, or the revocation of one. Rows are never updated or deleted."""
 
     __tablename__ = "ledger_entry"
+    # one agent's month is read by agent and day (read by revokes_id, SQLite would scan the ledger)
+    __table_args__ = (Index("ix_ledger_entry_agent_id_day", "agent_id", "day"),)
     id: int | None = Field(default=None, primary_key=True)
-    agent_id: int = Field(foreign_key="agent.id", index=True)
+    agent_id: int = Field(foreign_key="agent.id")
     day: date = Field(index=True)  # the center-local day it counts for
     points: int  # signed: a deduction is negative; 0 on a revocation
     code: str | None = Field(default=None, max_length=20)
@@ -147,3 +149,11 @@ class SeenMessage(SQLModel, table=True):
     platform: str = Field(max_length=20)
     message_id: str = Field(max_length=200)  # WeCom's MsgId, or its event's own key
     seen_at: datetime = Field(default_factory=utcnow, index=True)
+
+
+class Revision(SQLModel, table=True):
+    """How many times a table the rankings are read from has changed. Bumped by the database's
+    own triggers (see migration 0010), so that every writer, kpibot or not, is counted."""
+
+    name: str = Field(primary_key=True, max_length=30)  # daily_stat, ledger_entry or agent
+    n: int = Field(default=0, sa_type=BigInteger)

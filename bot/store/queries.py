@@ -9,12 +9,15 @@ from sqlalchemy import func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from bot.store.models import Agent, DailyStat, JobRun, LedgerEntry, StatsPull, Team, TeamLead
+from bot.store.models import Agent, DailyStat, JobRun, LedgerEntry, Revision, StatsPull, Team, TeamLead
 from scoring import permissions, quotas
 from scoring.calendar import Month
 from scoring.ledger import Entry
 from scoring.progress import Totals
 from scoring.schedule import MONTH_END
+
+
+_REVOCATION, _AUTHOR = aliased(LedgerEntry), aliased(Agent)  # made once: an alias is costly to make
 
 
 def agent_by_employee_id(*, session: Session, employee_id: str) -> Agent | None:
@@ -63,8 +66,12 @@ def contacts(*, session: Session) -> list[Agent]:
                              .order_by(Agent.name)).all())
 
 
-def team_names(*, session: Session) -> dict[int, str]:
-    return dict(session.exec(select(Team.id, Team.name)).all())
+def team_names(*, session: Session, team_id: int | None = None) -> dict[int, str]:
+    """Every team's name (or only `team_id`'s), by team ID."""
+    query = select(Team.id, Team.name)
+    if team_id is not None:
+        query = query.where(Team.id == team_id)
+    return dict(session.exec(query).all())
 
 
 def led_team_ids(*, session: Session, agent: Agent) -> list[int]:
@@ -77,13 +84,15 @@ def as_rules_agent(agent: Agent) -> quotas.Agent:
     return quotas.Agent(agent.employee_id, agent.hire_date, agent.leave_date, agent.tier)
 
 
-def days_by_agent(*, session: Session, start: date, end: date) -> dict[int, dict[date, Totals]]:
-    """Every agent's days from `start` to `end`, both included."""
-    rows = session.exec(
-        select(DailyStat.agent_id, DailyStat.day, DailyStat.calls, DailyStat.talk_seconds,
-               DailyStat.members)
-        .where(DailyStat.day >= start, DailyStat.day <= end)
-    ).all()
+def days_by_agent(*, session: Session, start: date, end: date,
+                 agent_id: int | None = None) -> dict[int, dict[date, Totals]]:
+    """Every agent's days (or only `agent_id`'s) from `start` to `end`, both included."""
+    query = (select(DailyStat.agent_id, DailyStat.day, DailyStat.calls, DailyStat.talk_seconds,
+                    DailyStat.members)
+             .where(DailyStat.day >= start, DailyStat.day <= end))
+    if agent_id is not None:
+        query = query.where(DailyStat.agent_id == agent_id)
+    rows = session.exec(query).all()
     found: dict[int, dict[date, Totals]] = defaultdict(dict)
     for agent_id, day, calls, seconds, members in rows:
         found[agent_id][day] = Totals(calls, seconds, members or 0)
@@ -164,7 +173,7 @@ def ledger_entries(*, session: Session, month: Month, agent_id: int | None = Non
 
     A revocation undoes its entry whatever day or month the undo happened on.
     """
-    revocation, author = aliased(LedgerEntry), aliased(Agent)
+    revocation, author = _REVOCATION, _AUTHOR
     query = (
         select(LedgerEntry, revocation.id, author.name)
         .outerjoin(revocation, revocation.revokes_id == LedgerEntry.id)
@@ -182,12 +191,22 @@ def ledger_entries(*, session: Session, month: Month, agent_id: int | None = Non
     return found
 
 
-def assessed_agents(*, session: Session, month: Month) -> list[Agent]:
-    """Agents (role agent) on the roster at some point of `month`, by employee ID."""
-    return list(session.exec(
+def assessed_agents(*, session: Session, month: Month, agent_id: int | None = None) -> list[Agent]:
+    """Agents (role agent) on the roster at some point of `month` (of them, only `agent_id`), by
+    employee ID."""
+    query = (
         select(Agent)
         .where(Agent.role.in_(permissions.ASSESSED), Agent.hire_date <= month.last,
                or_(Agent.leave_date.is_(None), Agent.leave_date >= month.first))
         .where(or_(Agent.active, Agent.leave_date.is_not(None)))
         .order_by(Agent.employee_id)
-    ).all())
+    )
+    if agent_id is not None:
+        query = query.where(Agent.id == agent_id)
+    return list(session.exec(query).all())
+
+
+def revisions(*, session: Session, tables: tuple[str, ...]) -> tuple[int, ...]:
+    """How many times each of `tables` has changed (see Revision), in that order."""
+    found = dict(session.exec(select(Revision.name, Revision.n).where(Revision.name.in_(tables))).all())
+    return tuple(found[t] for t in tables)

@@ -12,7 +12,8 @@ from bot.config.center import Center
 from bot.store import queries
 from bot.store.models import Agent
 from bot.usecases.incentives import incentives
-from bot.usecases.standings import Standing, month_standings
+from bot.usecases.rankings import ranking
+from bot.usecases.standings import Standing, agent_standing
 from scoring.calendar import Month
 from scoring.leaderboard import Place
 from scoring.outcome import Incentive
@@ -56,18 +57,18 @@ def stats_view(*, session: Session, center: Center, agent: Agent, day: date | No
     today = today or center.today()
     month = month or Month.of(day)
     through = day or min(month.last, today)
-    standings = month_standings(session=session, center=center, month=month, through=through,
-                                days_left_from=today if through == today else None)
-    standing = standings.all.get(agent.employee_id)
+    standing = agent_standing(session=session, center=center, agent=agent, month=month, through=through,
+                              days_left_from=today if through == today else None)
     if standing is None:
         raise NoQuotaError(agent.employee_id)
+    ranked = ranking(session=session, center=center, month=month, through=through)
     rules_agent = queries.as_rules_agent(agent)
     progress = None
     if day is not None:
         totals = queries.day_totals(session=session, day=day, agent_id=agent.id).get(agent.id, Totals())
         progress = day_progress(center.policy, center.calendar, rules_agent, day, totals)
     return StatsView(standing, tier_on(center.policy, rules_agent, through), progress,
-                     standings.place_of(agent.employee_id), len(standings.places), standings.metric,
+                     ranked.place(standing), ranked.ranked, center.policy.leaderboard_metric,
                      _as_of(session, center, today) if through == today else None,
                      incentives(session=session, center=center, standings=[standing], today=today,
                                 agent_id=agent.id)[agent.employee_id] if day is None else None)

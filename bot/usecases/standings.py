@@ -57,20 +57,48 @@ def month_standings(*, session: Session, center: Center, month: Month, through: 
     corrects a mistake, and a day looked back on shows it corrected.
     The pace is over the assessed days from `days_left_from` (default: after `through`)."""
     through = min(through, month.last)
-    days = queries.days_by_agent(session=session, start=month.first, end=through)
-    entries = queries.ledger_entries(session=session, month=month, through=through)
-    teams = queries.team_names(session=session)
-    all_ = {}
-    for agent in queries.assessed_agents(session=session, month=month):
-        progress = month_progress(center.policy, center.calendar, queries.as_rules_agent(agent),
-                                  month, days.get(agent.id, {}), through, days_left_from)
-        own = entries.get(agent.id, [])
-        score = monthly_score(center.policy, own)
-        all_[agent.employee_id] = Standing(agent, teams[agent.team_id], progress, own, score,
-                                           _metric(center.policy.leaderboard_metric, progress, score))
+    read = _read(session, month, through)
+    all_ = {a.employee_id: _standing(center, read, a, month, through, days_left_from)
+            for a in queries.assessed_agents(session=session, month=month)}
     ranked = rank((s, s.value) for s in all_.values() if s.value is not None)
     return Standings(month, through, center.policy.leaderboard_metric, all_, ranked,
                      ranked[:center.policy.leaderboard_places])
+
+
+def agent_standing(*, session: Session, center: Center, agent: Agent, month: Month, through: date,
+                   days_left_from: date | None = None) -> Standing | None:
+    """`agent`'s standing in month_standings, read alone; None when they are not assessed in `month`."""
+    through = min(through, month.last)
+    assessed = queries.assessed_agents(session=session, month=month, agent_id=agent.id)
+    if not assessed:
+        return None
+    read = _read(session, month, through, assessed[0])
+    return _standing(center, read, assessed[0], month, through, days_left_from)
+
+
+@dataclass(frozen=True)
+class _Read:
+    days: dict
+    entries: dict
+    teams: dict[int, str]
+
+
+def _read(session: Session, month: Month, through: date, agent: Agent | None = None) -> _Read:
+    """What standings are made of: everyone's (or only `agent`'s) days, entries and team names."""
+    one = {} if agent is None else {"agent_id": agent.id}
+    return _Read(queries.days_by_agent(session=session, start=month.first, end=through, **one),
+                 queries.ledger_entries(session=session, month=month, through=through, **one),
+                 queries.team_names(session=session, **({} if agent is None else {"team_id": agent.team_id})))
+
+
+def _standing(center: Center, read: _Read, agent: Agent, month: Month, through: date,
+              days_left_from: date | None) -> Standing:
+    progress = month_progress(center.policy, center.calendar, queries.as_rules_agent(agent),
+                              month, read.days.get(agent.id, {}), through, days_left_from)
+    own = read.entries.get(agent.id, [])
+    score = monthly_score(center.policy, own)
+    return Standing(agent, read.teams[agent.team_id], progress, own, score,
+                    _metric(center.policy.leaderboard_metric, progress, score))
 
 
 def _metric(metric: str, progress: MonthProgress, score: int) -> float | None:

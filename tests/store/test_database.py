@@ -8,21 +8,23 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, text
+from sqlalchemy import event, inspect, text
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, select
 
 from bot.store.models import Agent
 
 from bot.store.db import SchemaError, _alembic_config, ensure_schema, is_current, make_engine, normalise_url, upgrade
-from bot.store.models import DailyStat, LedgerEntry, StatsPull
+from bot.store.models import DailyStat, LedgerEntry, Revision, StatsPull
+from bot.store import queries
 from bot.store.queries import last_pulled
 from database_params import SQLITE_ONLY
-from factories import add_agent, add_entry
+from factories import add_agent, add_day, add_entry
+from scoring.calendar import Month
 from scoring.problems import Problem
 
 TABLES = {"agent", "team", "team_lead", "daily_stat", "ledger_entry", "delivery", "job_run", "stats_pull",
-          "access_token", "seen_message", "alembic_version"}
+          "access_token", "seen_message", "revision", "alembic_version"}
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -44,6 +46,7 @@ def _leave_empty(engine) -> None:
             for table in TABLES:
                 connection.execute(text(f"DROP TABLE IF EXISTS {table} CASCADE"))
             connection.execute(text("DROP FUNCTION IF EXISTS ledger_entry_append_only() CASCADE"))
+            connection.execute(text("DROP FUNCTION IF EXISTS bump_revision() CASCADE"))
     engine.dispose()
 
 
@@ -84,6 +87,30 @@ def test_one_row_per_agent_and_day(migrated):
             session.commit()
 
 
+def test_every_change_to_what_rankings_read_counts_once_a_statement_or_more(migrated):
+    """Imports, commands and hand-written SQL alike; an agent's Slack details do not count."""
+    with Session(migrated) as session:
+        def counts() -> dict[str, int]:
+            session.commit()
+            return dict(session.exec(select(Revision.name, Revision.n)).all())
+
+        before = counts()
+        agent = add_agent(session, "A001")
+        assert counts()["agent"] > before["agent"]
+        for change, table in [
+            (lambda: add_day(session, agent, date(2026, 11, 3), 50, 120), "daily_stat"),
+            (lambda: session.execute(text("UPDATE daily_stat SET calls = 51")), "daily_stat"),
+            (lambda: session.execute(text("DELETE FROM daily_stat")), "daily_stat"),
+            (lambda: add_entry(session, agent, date(2026, 11, 3), -2, code="late"), "ledger_entry"),
+            (lambda: session.execute(text("UPDATE agent SET leave_date = '2026-11-30'")), "agent"),
+            (lambda: session.execute(text("UPDATE agent SET slack_dm_channel = 'D1'")), None),
+        ]:
+            before = counts()
+            change()
+            after = counts()
+            assert {k for k in after if after[k] != before[k]} == ({table} if table else set())
+
+
 def test_the_last_pull_is_the_newest_that_imported_whatever_the_sessions_zone(migrated):
     quarter_past = datetime(2026, 11, 4, 7, 15, tzinfo=UTC)
     with Session(migrated) as session:
@@ -122,9 +149,9 @@ def test_plain_postgres_urls_use_psycopg_3(url, expected):
 
 @SQLITE_ONLY  # a SQLite file path
 @pytest.mark.parametrize(("locale", "applied", "current"), [
-    ("en", "Applied 9 migrations (0001 … 0009) to the database sqlite:///{path}.\n",
+    ("en", "Applied 11 migrations (0001 … 0011) to the database sqlite:///{path}.\n",
      "The database sqlite:///{path} was already up to date: no migration to apply.\n"),
-    ("zh-CN", "已对数据库 sqlite:///{path} 执行 9 个迁移（0001 … 0009）。\n",
+    ("zh-CN", "已对数据库 sqlite:///{path} 执行 11 个迁移（0001 … 0011）。\n",
      "数据库 sqlite:///{path} 已是最新，无需迁移。\n"),
 ])
 def test_db_upgrade_says_which_migrations_it_applied(kpibot, tmp_path, locale, applied, current):
@@ -141,7 +168,7 @@ def test_upgrade_returns_only_the_migrations_still_pending(tmp_path):
         config.attributes["connection"] = connection
         command.upgrade(config, "0003")
 
-    assert upgrade(engine) == ["0004", "0005", "0006", "0007", "0008", "0009"]
+    assert upgrade(engine) == ["0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011"]
     assert upgrade(engine) == []
 
 
@@ -190,7 +217,7 @@ def in_use_at_0006(request, tmp_path):
     _leave_empty(engine)
 
 
-AT_0006 = TABLES - {"alembic_version", "access_token", "seen_message"}
+AT_0006 = TABLES - {"alembic_version", "access_token", "seen_message", "revision"}
 
 
 def everything(engine, tables=AT_0006) -> dict[str, list[tuple]]:
@@ -209,7 +236,7 @@ def test_0007_keeps_every_row_and_every_foreign_key_of_a_database_in_use(in_use_
     before = everything(engine)
     assert sum(len(rows) for rows in before["rows"].values()) == 17
 
-    assert upgrade(engine) == ["0007", "0008", "0009"]
+    assert upgrade(engine) == ["0007", "0008", "0009", "0010", "0011"]
 
     after = everything(engine)
     pulls = after["rows"]["stats_pull"]
@@ -286,4 +313,27 @@ def test_rows_that_refer_to_nothing_are_named_after_an_upgrade(tmp_path):
     assert is_current(engine)
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
+
+
+def test_one_agents_month_is_read_through_the_agent_and_day_indexes_on_sqlite(tmp_path):
+    """SQLite keeps no statistics unless asked: the plan must not depend on them."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'plans.db'}")
+    upgrade(engine)
+    month, read = Month(2026, 11), {}
+
+    def keep(_connection, _cursor, sql, params, *_):
+        read.setdefault(sql.split("FROM ")[1].split()[0], (sql, params))
+
+    with Session(engine) as session:
+        agent_id = add_agent(session, "A001").id
+        event.listen(engine, "before_cursor_execute", keep)
+        queries.ledger_entries(session=session, month=month, agent_id=agent_id)
+        queries.days_by_agent(session=session, start=month.first, end=month.last, agent_id=agent_id)
+        event.remove(engine, "before_cursor_execute", keep)
+    with engine.connect() as connection:
+        plans = {table: " ".join(row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params))
+                 for table, (sql, params) in read.items()}
+    assert "USING INDEX ix_ledger_entry_agent_id_day (agent_id=? AND day>? AND day<?)" in plans["ledger_entry"]
+    assert "USING INDEX sqlite_autoindex_daily_stat_1 (agent_id=? AND day>? AND day<?)" in plans["daily_stat"]
     engine.dispose()

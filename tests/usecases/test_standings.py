@@ -13,13 +13,17 @@ ranked, Team 1 would be (120.0 + 100.0) / 2 = 110.0 and she would be first.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
 
+from bot.store import queries
+from bot.usecases.mystats import stats_view
+from bot.usecases.rankings import ranking
 from bot.usecases.reviews import month_end
 from bot.usecases.standings import month_standings
-from factories import add_agent, add_day
+from factories import add_agent, add_day, add_entry
 from scoring.calendar import Month
 
 SEPTEMBER = Month(2026, 9)
@@ -74,3 +78,49 @@ def test_the_team_ranking_follows_from_the_ranked_agents(september, center):
     end = month_end(session=september, center=center, month=SEPTEMBER)
     assert [(p.rank, p.key, p.value) for p in end.teams] == [(1, "Team 1", 100.0), (2, "Team 2", 90.0)]
     assert "A010" in end.reviews  # not ranked, still reviewed
+
+
+# --- /mystats: one agent's place, the others' values kept between requests -----------------------
+
+
+def places(session, center, through: date) -> dict[str, tuple[int, int] | None]:
+    """Each agent's (rank, of how many) as /mystats shows it for September up to `through`."""
+    shown = {}
+    for agent in queries.assessed_agents(session=session, month=SEPTEMBER):
+        view = stats_view(session=session, center=center, agent=agent, month=SEPTEMBER, today=through)
+        shown[agent.employee_id] = None if view.place is None else (view.place.rank, view.ranked)
+    return shown
+
+
+@pytest.mark.parametrize("through", [date(2026, 9, 2), SEPTEMBER.last])
+def test_mystats_places_everyone_where_the_month_standings_do(september, center, through):
+    board = month_standings(session=september, center=center, month=SEPTEMBER, through=through)
+    expected = {e: None if board.place_of(e) is None else (board.place_of(e).rank, len(board.places))
+                for e in board.all}
+    assert places(september, center, through) == expected == {"A001": (1, 2), "A002": (2, 2), "A010": None}
+
+
+def test_mystats_ranks_afresh_once_anyones_numbers_change(september, center):
+    assert places(september, center, SEPTEMBER.last)["A001"] == (1, 2)
+    li = queries.agent_by_employee_id(session=september, employee_id="A002")
+    add_day(september, li, date(2026, 9, 5), 300, 600)  # a Saturday's work: 110.5 % for the month
+
+    assert places(september, center, SEPTEMBER.last) == {"A001": (2, 2), "A002": (1, 2), "A010": None}
+
+
+def test_the_values_ranked_are_kept_while_nothing_changes(september, center):
+    first = ranking(session=september, center=center, month=SEPTEMBER, through=SEPTEMBER.last)
+    assert ranking(session=september, center=center, month=SEPTEMBER, through=SEPTEMBER.last) is first
+    add_agent(september, "A003", name="Zhou Min")
+    assert ranking(session=september, center=center, month=SEPTEMBER, through=SEPTEMBER.last) is not first
+
+
+def test_a_deduction_ranks_afresh_only_when_the_policy_ranks_by_score(september, center):
+    wang = queries.agent_by_employee_id(session=september, employee_id="A001")
+    by_score = replace(center, policy=replace(center.policy, leaderboard_metric="score"))
+    for asked, moves in ((center, False), (by_score, True)):
+        first = ranking(session=september, center=asked, month=SEPTEMBER, through=SEPTEMBER.last)
+        add_entry(september, wang, date(2026, 9, 3), -2, code="late")
+        again = ranking(session=september, center=asked, month=SEPTEMBER, through=SEPTEMBER.last)
+        assert (again is not first) == moves
+    assert again.values == [96, 100]  # by score: Wang Fang after her two deductions, Li Na
