@@ -44,11 +44,11 @@ def month_end_notes(session: Session, center: Center, platforms: Platforms, mont
                        dict(s=standing, policy=center.policy, place=end.board.place_of(employee_id),
                             ranked=len(end.board.places), metric=end.board.metric),
                        center.locale_of(agent))
+    led = queries.led_teams(session=session)
     for reader in queries.review_readers(session=session):
+        reviews = reviews_for(month_end_=end, reader=queries.as_person(reader, led.get(reader.id, frozenset())))
         yield Note(f"review:{month}:{reader.employee_id}", reader, "review_list",
-                   dict(month=month, policy=center.policy, reviews=reviews_for(session=session, month_end_=end,
-                                                                               reader=reader),
-                        level_months=end.level_months),
+                   dict(month=month, policy=center.policy, reviews=reviews, level_months=end.level_months),
                    center.locale_of(reader))
 
 

@@ -30,8 +30,12 @@ def agent_by_email(*, session: Session, email: str) -> Agent | None:
 
 def person(*, session: Session, agent: Agent) -> permissions.Person:
     """What the permission rules need of `agent`."""
-    return permissions.Person(agent.id, agent.role, agent.team_id,
-                              frozenset(led_team_ids(session=session, agent=agent)))
+    return as_person(agent, frozenset(led_team_ids(session=session, agent=agent)))
+
+
+def as_person(agent: Agent, led_team_ids: frozenset[int] = frozenset()) -> permissions.Person:
+    """What the permission rules need of `agent`, who leads `led_team_ids`."""
+    return permissions.Person(agent.id, agent.role, agent.team_id, led_team_ids)
 
 
 def digest_readers(*, session: Session) -> list[Agent]:
@@ -67,6 +71,14 @@ def team_names(*, session: Session) -> dict[int, str]:
 def led_team_ids(*, session: Session, agent: Agent) -> list[int]:
     """The teams `agent` leads."""
     return list(session.exec(select(TeamLead.team_id).where(TeamLead.agent_id == agent.id)).all())
+
+
+def led_teams(*, session: Session) -> dict[int, frozenset[int]]:
+    """The teams each lead leads, by the lead's ID: one query for a round's many readers."""
+    found: dict[int, set[int]] = defaultdict(set)
+    for agent_id, team_id in session.exec(select(TeamLead.agent_id, TeamLead.team_id)).all():
+        found[agent_id].add(team_id)
+    return {agent_id: frozenset(teams) for agent_id, teams in found.items()}
 
 
 def as_rules_agent(agent: Agent) -> quotas.Agent:
