@@ -7,7 +7,7 @@ what is still needed rounds up, so "150 / 150" always means the quota was met.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
@@ -23,6 +23,7 @@ from scoring.quotas import (
     day_status,
     is_exempt,
     monthly_quota,
+    tenure_in,
     tier_on,
 )
 
@@ -140,22 +141,63 @@ def month_progress(policy: Policy, cal: WorkCalendar, agent: Agent, month: Month
     Every day's work counts (rest days too) except the first week's: that week is exempt
     from the quota, so its calls are not counted against the rest of the month either.
     """
+    plan = _month_plan(policy, cal, agent, month, through, days_left_from)
+    return _progress(plan, month, through, counted(policy, agent, month, by_day, through))
+
+
+def month_progresses(policy: Policy, cal: WorkCalendar, month: Month, worked: Iterable[tuple[Agent, Totals]],
+                     through: date, days_left_from: date | None = None) -> Iterator[MonthProgress]:
+    """month_progress of each agent given with the work that counts (`counted`), in order. What
+    depends on the agent's tenure alone (the quota, the days) is worked out once per tenure:
+    the many agents hired long before the month share one."""
+    plans: dict[tuple, _MonthPlan] = {}
+    for agent, done in worked:
+        key = tenure_in(policy, agent, month)
+        plan = plans.get(key)
+        if plan is None:
+            plan = plans[key] = _month_plan(policy, cal, agent, month, through, days_left_from)
+        yield _progress(plan, month, through, done)
+
+
+def counted(policy: Policy, agent: Agent, month: Month, by_day: Mapping[date, Totals], through: date) -> Totals:
+    """The month's work up to `through` that counts: every day's but the exempt first week's."""
     last = min(through, month.last)
-    done = sum((t for d, t in by_day.items()
+    return sum((t for d, t in by_day.items()
                 if month.first <= d <= last and not is_exempt(policy, agent, d)), Totals())
-    quota = monthly_quota(policy, cal, agent, month)
+
+
+@dataclass(frozen=True)
+class _MonthPlan:
+    """What a month holds for an agent whatever they do: the quota and the days."""
+
+    quota: MonthlyQuota
+    days_assessed: int
+    days_left: int
+    left_on: date | None
+
+
+def _month_plan(policy: Policy, cal: WorkCalendar, agent: Agent, month: Month, through: date,
+                days_left_from: date | None) -> _MonthPlan:
     assessed = assessed_days(policy, cal, agent, month)
     left_from = days_left_from or through + timedelta(days=1)
-    days_left = sum(1 for d in assessed if d >= left_from)
+    return _MonthPlan(
+        quota=monthly_quota(policy, cal, agent, month),
+        days_assessed=sum(1 for d in assessed if d <= through),
+        days_left=sum(1 for d in assessed if d >= left_from),
+        left_on=agent.leave_date if agent.leave_date and Month.of(agent.leave_date) == month else None,
+    )
+
+
+def _progress(plan: _MonthPlan, month: Month, through: date, done: Totals) -> MonthProgress:
     return MonthProgress(
         month=month,
         through=through,
         totals=done,
-        quota=quota,
-        attainment=attainment(done, quota),
-        shortfall=shortfall(done, quota),
-        days_assessed=sum(1 for d in assessed if d <= through),
-        days_left=days_left,
-        pace=pace(done, quota, days_left),
-        left_on=agent.leave_date if agent.leave_date and Month.of(agent.leave_date) == month else None,
+        quota=plan.quota,
+        attainment=attainment(done, plan.quota),
+        shortfall=shortfall(done, plan.quota),
+        days_assessed=plan.days_assessed,
+        days_left=plan.days_left,
+        pace=pace(done, plan.quota, plan.days_left),
+        left_on=plan.left_on,
     )

@@ -86,17 +86,31 @@ def as_rules_agent(agent: Agent) -> quotas.Agent:
     return quotas.Agent(agent.employee_id, agent.hire_date, agent.leave_date, agent.tier)
 
 
-def days_by_agent(*, session: Session, start: date, end: date) -> dict[int, dict[date, Totals]]:
-    """Every agent's days from `start` to `end`, both included."""
-    rows = session.exec(
-        select(DailyStat.agent_id, DailyStat.day, DailyStat.calls, DailyStat.talk_seconds,
-               DailyStat.members)
-        .where(DailyStat.day >= start, DailyStat.day <= end)
-    ).all()
+def days_by_agent(*, session: Session, start: date, end: date,
+                  hired: tuple[date, date] | None = None) -> dict[int, dict[date, Totals]]:
+    """Every agent's days from `start` to `end`, both included (only of the agents hired within
+    `hired`, both included, when given)."""
+    query = (select(DailyStat.agent_id, DailyStat.day, DailyStat.calls, DailyStat.talk_seconds,
+                    DailyStat.members)
+             .where(DailyStat.day >= start, DailyStat.day <= end))
+    if hired is not None:
+        query = query.join(Agent, Agent.id == DailyStat.agent_id).where(Agent.hire_date.between(*hired))
     found: dict[int, dict[date, Totals]] = defaultdict(dict)
-    for agent_id, day, calls, seconds, members in rows:
+    for agent_id, day, calls, seconds, members in session.exec(query).all():
         found[agent_id][day] = Totals(calls, seconds, members or 0)
     return found
+
+
+def month_totals(*, session: Session, start: date, end: date) -> dict[int, Totals]:
+    """Every agent's days from `start` to `end` added up in the database, by agent ID: a large
+    center's month is a few hundred thousand rows."""
+    rows = session.exec(
+        select(DailyStat.agent_id, func.sum(DailyStat.calls), func.sum(DailyStat.talk_seconds),
+               func.sum(func.coalesce(DailyStat.members, 0)))
+        .where(DailyStat.day >= start, DailyStat.day <= end)
+        .group_by(DailyStat.agent_id)
+    ).all()
+    return {agent_id: Totals(int(calls), int(seconds), int(members)) for agent_id, calls, seconds, members in rows}
 
 
 def has_stats(*, session: Session, day: date) -> bool:
@@ -127,7 +141,8 @@ def ledger_entries(*, session: Session, month: Month, agent_id: int | None = Non
     """
     revocation, author = aliased(LedgerEntry), aliased(Agent)
     query = (
-        select(LedgerEntry, revocation.id, author.name)
+        select(LedgerEntry.agent_id, LedgerEntry.id, LedgerEntry.points, LedgerEntry.day, LedgerEntry.code,
+               LedgerEntry.reason, author.name, revocation.id)
         .outerjoin(revocation, revocation.revokes_id == LedgerEntry.id)
         .outerjoin(author, author.id == LedgerEntry.author_id)
         .where(LedgerEntry.day >= month.first, LedgerEntry.day <= (through or month.last),
@@ -137,16 +152,17 @@ def ledger_entries(*, session: Session, month: Month, agent_id: int | None = Non
     if agent_id is not None:
         query = query.where(LedgerEntry.agent_id == agent_id)
     found: dict[int, list[Entry]] = defaultdict(list)
-    for row, revoked_by, author_name in session.exec(query).all():
-        found[row.agent_id].append(Entry(row.id, row.points, row.day, row.code, row.reason,
-                                         author_name, revoked_by is not None))
+    for owner, id_, points, day, code, reason, author_name, revoked_by in session.exec(query).all():
+        found[owner].append(Entry(id_, points, day, code, reason, author_name, revoked_by is not None))
     return found
 
 
 def assessed_agents(*, session: Session, month: Month) -> list[Agent]:
-    """Agents (role agent) on the roster at some point of `month`, by employee ID."""
+    """Agents (role agent) on the roster at some point of `month`, by employee ID. Each is a plain
+    row of the agent's columns, read by name as an Agent's are (and not to be changed): a large
+    center has tens of thousands, and ORM objects cost ten times as much to load."""
     return list(session.exec(
-        select(Agent)
+        select(*Agent.__table__.columns)
         .where(Agent.role.in_(permissions.ASSESSED), Agent.hire_date <= month.last,
                or_(Agent.leave_date.is_(None), Agent.leave_date >= month.first))
         .where(or_(Agent.active, Agent.leave_date.is_not(None)))

@@ -14,12 +14,14 @@ from bot.store.models import Agent
 from scoring.calendar import Month
 from scoring.leaderboard import Place, rank
 from scoring.ledger import Entry, monthly_score
-from scoring.progress import MonthProgress, month_progress, percent
+from scoring import quotas
+from scoring.progress import MonthProgress, Totals, counted, month_progresses, percent
+from scoring.quotas import exempt_hires
 
 
 @dataclass(frozen=True)
 class Standing:
-    agent: Agent
+    agent: Agent  # a plain row of its columns (queries.assessed_agents), read as an Agent is
     team: str
     month: MonthProgress
     entries: list[Entry]
@@ -57,20 +59,42 @@ def month_standings(*, session: Session, center: Center, month: Month, through: 
     corrects a mistake, and a day looked back on shows it corrected.
     The pace is over the assessed days from `days_left_from` (default: after `through`)."""
     through = min(through, month.last)
-    days = queries.days_by_agent(session=session, start=month.first, end=through)
+    agents = queries.assessed_agents(session=session, month=month)
+    worked = _worked(session, center, month, through, agents)
     entries = queries.ledger_entries(session=session, month=month, through=through)
     teams = queries.team_names(session=session)
-    all_ = {}
-    for agent in queries.assessed_agents(session=session, month=month):
-        progress = month_progress(center.policy, center.calendar, queries.as_rules_agent(agent),
-                                  month, days.get(agent.id, {}), through, days_left_from)
+    policy, all_ = center.policy, {}
+    progresses = month_progresses(policy, center.calendar, month, worked, through, days_left_from)
+    for agent, progress in zip(agents, progresses):
         own = entries.get(agent.id, [])
-        score = monthly_score(center.policy, own)
+        score = monthly_score(policy, own)
         all_[agent.employee_id] = Standing(agent, teams[agent.team_id], progress, own, score,
-                                           _metric(center.policy.leaderboard_metric, progress, score))
+                                           _metric(policy.leaderboard_metric, progress, score))
     ranked = rank((s, s.value) for s in all_.values() if s.value is not None)
     return Standings(month, through, center.policy.leaderboard_metric, all_, ranked,
                      ranked[:center.policy.leaderboard_places])
+
+
+def _worked(session: Session, center: Center, month: Month, through: date,
+            agents: list[Agent]) -> list[tuple[quotas.Agent, Totals]]:
+    """Each agent with the work of the month that counts: added up by the database, but day by
+    day for the few whose exempt first week falls in the month."""
+    totals = queries.month_totals(session=session, start=month.first, end=through)
+    hired = exempt_hires(center.policy, month)
+    days = {} if hired is None else queries.days_by_agent(session=session, start=month.first, end=through,
+                                                          hired=hired)
+    worked = []
+    for agent in agents:
+        rules_agent = queries.as_rules_agent(agent)
+        if hired is not None and hired[0] <= agent.hire_date <= hired[1]:
+            done = counted(center.policy, rules_agent, month, days.get(agent.id, {}), through)
+        else:
+            done = totals.get(agent.id, NOTHING)
+        worked.append((rules_agent, done))
+    return worked
+
+
+NOTHING = Totals()
 
 
 def _metric(metric: str, progress: MonthProgress, score: int) -> float | None:
