@@ -375,3 +375,11 @@ def test_the_hires_with_exempt_days_in_a_month_are_those_found_day_by_day(policy
         hired = month.first + timedelta(days=n)
         agent = Agent("N", hire_date=hired)
         assert (first <= hired <= last) == any(is_exempt(policy, agent, d) for d in month.days())
+
+
+def test_percent_rounds_as_the_fraction_does():
+    import math
+    for n in range(0, 2001):
+        for d in (1, 3, 7, 8, 16, 40, 1260, 3150 * 60):
+            ratio = Fraction(n, d)
+            assert percent(ratio) == math.floor(ratio * 1000 + Fraction(1, 2)) / 10
