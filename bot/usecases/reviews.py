@@ -87,15 +87,19 @@ def month_end(*, session: Session, center: Center, month: Month) -> MonthEnd:
     board = month_standings(session=session, center=center, month=month, through=month.last)
     level_months = _months_back(month, policy.review_months) if is_level_review_month(policy, month) else []
     history = _months_back(month, max(policy.retraining_months, len(level_months)))
-    scores = {m: _scores(session, center, m) for m in history}
+    scores = {m: _scores(session, center, m) for m in history if m != month}
+    scores[month] = {standing.agent.id: standing.score for standing in board.all.values()}
+    lasts, level_set, found = [(m, m.last) for m in history], set(level_months), {}
     reviews = {}
     for employee_id, standing in board.all.items():
-        months = [m for m in history if m.last >= standing.agent.hire_date]
-        own = [scores[m].get(standing.agent.id, policy.base_score) for m in months]
-        level = [scores[m].get(standing.agent.id, policy.base_score) for m in level_months if m in months]
-        reviews[employee_id] = Review(standing, own, month_review(policy, own),
-                                      level_review(policy, level) if level else None,
-                                      round(sum(level) / len(level), 1) if level else None)
+        agent = standing.agent
+        months = [m for m, last in lasts if last >= agent.hire_date]
+        own = tuple(scores[m].get(agent.id, policy.base_score) for m in months)
+        level = tuple(score for m, score in zip(months, own) if m in level_set)
+        if (own, level) not in found:  # most agents share their months' scores: review each once
+            found[own, level] = (month_review(policy, own), level_review(policy, level) if level else None,
+                                 round(sum(level) / len(level), 1) if level else None)
+        reviews[employee_id] = Review(standing, list(own), *found[own, level])
     teams = team_ranking((p.key.team, p.value) for p in board.places)
     return MonthEnd(board, teams, reviews, level_months)
 

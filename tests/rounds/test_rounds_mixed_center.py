@@ -10,12 +10,14 @@ Set KPIBOT_UPDATE_GOLDEN=1 to rewrite the golden file after a deliberate change,
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from sqlmodel import Session, select
 
 from bot.outbox.platforms import Platforms
@@ -42,8 +44,9 @@ def shown(notes) -> list[str]:
     out = []
     for note in notes:
         to = note.to.id if hasattr(note.to, "platform") else note.to.employee_id
-        if note.file is not None:
-            body = f"{note.file.name} sha256:{hashlib.sha256(note.file.data).hexdigest()}\n"
+        if note.file is not None:  # the chart's pixels, however the PNG is compressed
+            image = Image.open(io.BytesIO(note.file.data)).convert("RGB")
+            body = f"{note.file.name} {image.size} sha256:{hashlib.sha256(image.tobytes()).hexdigest()}\n"
         else:
             body = platform.render(note).text
         out.append(f"### {note.key} -> {to} [{note.template}, {note.locale}]\n{body}")
