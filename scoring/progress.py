@@ -153,12 +153,15 @@ def month_progresses(policy: Policy, cal: WorkCalendar, month: Month, worked: It
     """month_progress of each agent given with the work that counts (`counted`), in order. What
     depends on the agent's tenure alone (the quota, the days) is worked out once per tenure:
     the many agents hired long before the month share one."""
-    plans: dict[tuple, _MonthPlan] = {}
+    by_tenure: dict[tuple, _MonthPlan] = {}
+    by_given: dict[tuple, _MonthPlan] = {}  # by the dates and tier that give the tenure
     for agent, done in worked:
-        key = tenure_in(policy, agent, month)
-        plan = plans.get(key)
+        given = (agent.hire_date, agent.leave_date, agent.tier)
+        plan = by_given.get(given)
         if plan is None:
-            plan = plans[key] = _month_plan(policy, cal, agent, month, through, days_left_from)
+            tenure = tenure_in(policy, agent, month)
+            plan = by_tenure.get(tenure) or _month_plan(policy, cal, agent, month, through, days_left_from)
+            by_tenure[tenure] = by_given[given] = plan
         yield _progress(plan, month, through, done)
 
 

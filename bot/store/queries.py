@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import date, datetime
 
 from sqlalchemy import func, or_
@@ -87,14 +88,16 @@ def as_rules_agent(agent: Agent) -> quotas.Agent:
 
 
 def days_by_agent(*, session: Session, start: date, end: date,
-                  hired: tuple[date, date] | None = None) -> dict[int, dict[date, Totals]]:
-    """Every agent's days from `start` to `end`, both included (only of the agents hired within
-    `hired`, both included, when given)."""
+                  agent_ids: Collection[int] | None = None) -> dict[int, dict[date, Totals]]:
+    """Every agent's days from `start` to `end`, both included (only those of `agent_ids`, when
+    given)."""
     query = (select(DailyStat.agent_id, DailyStat.day, DailyStat.calls, DailyStat.talk_seconds,
                     DailyStat.members)
              .where(DailyStat.day >= start, DailyStat.day <= end))
-    if hired is not None:
-        query = query.join(Agent, Agent.id == DailyStat.agent_id).where(Agent.hire_date.between(*hired))
+    if agent_ids is not None:
+        if not agent_ids:
+            return {}
+        query = query.where(DailyStat.agent_id.in_(agent_ids))
     found: dict[int, dict[date, Totals]] = defaultdict(dict)
     for agent_id, day, calls, seconds, members in session.exec(query).all():
         found[agent_id][day] = Totals(calls, seconds, members or 0)

@@ -49,6 +49,11 @@ class MonthEnd:
         return dict(teams)
 
     @cached_property
+    def team_ids(self) -> set[int]:
+        """The teams with a review."""
+        return {team for team in self.by_team if team is not None}
+
+    @cached_property
     def everyone(self) -> ReviewList:
         """The list of a reader who sees every team."""
         return review_list(self.reviews.values())
@@ -109,8 +114,7 @@ def reviews_for(*, month_end_: MonthEnd, reader: Person) -> ReviewList:
     and admins). Each reader costs only their teams' reviews, and the lists of one team or of
     every team are grouped once for all the readers who get them."""
     by_team = month_end_.by_team
-    known = {team for team in by_team if team is not None}
-    teams = set(visible_teams(reader, known) or ())
+    teams = set(visible_teams(reader, month_end_.team_ids) or ())
     if teams >= by_team.keys():
         return month_end_.everyone
     if len(teams) == 1:

@@ -81,12 +81,12 @@ def _worked(session: Session, center: Center, month: Month, through: date,
     day for the few whose exempt first week falls in the month."""
     totals = queries.month_totals(session=session, start=month.first, end=through)
     hired = exempt_hires(center.policy, month)
-    days = {} if hired is None else queries.days_by_agent(session=session, start=month.first, end=through,
-                                                          hired=hired)
+    exempt = {a.id for a in agents if hired is not None and hired[0] <= a.hire_date <= hired[1]}
+    days = queries.days_by_agent(session=session, start=month.first, end=through, agent_ids=exempt)
     worked = []
     for agent in agents:
         rules_agent = queries.as_rules_agent(agent)
-        if hired is not None and hired[0] <= agent.hire_date <= hired[1]:
+        if agent.id in exempt:
             done = counted(center.policy, rules_agent, month, days.get(agent.id, {}), through)
         else:
             done = totals.get(agent.id, NOTHING)
