@@ -68,9 +68,17 @@ def _template(name: str, fmt: str, locale: str) -> Template:
     return _environment(locale).get_template(f"{name}.{fmt}.j2")
 
 
+class _Environment(Environment):
+    def make_globals(self, d: dict[str, Any] | None) -> dict[str, Any]:
+        """A template's globals as one plain dict, not Jinja's chain over the environment's: each
+        render copies them, and a round renders thousands of messages. The environment's globals
+        are all set before the first template is loaded, and never changed after."""
+        return {**self.globals, **(d or {})}
+
+
 @cache
 def _environment(locale: str) -> Environment:
-    env = Environment(
+    env = _Environment(
         loader=PackageLoader("messages", "templates"),
         undefined=StrictUndefined,
         trim_blocks=True,
