@@ -53,7 +53,10 @@ class Attainment:
 
     @cached_property
     def mean(self) -> Fraction:
-        return (self.calls + self.talk) / 2
+        """(calls + talk) / 2, as one Fraction rather than one for each step."""
+        calls, talk = self.calls, self.talk
+        return Fraction(calls.numerator * talk.denominator + talk.numerator * calls.denominator,
+                        2 * calls.denominator * talk.denominator)
 
 
 @dataclass(frozen=True)

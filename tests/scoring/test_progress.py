@@ -383,3 +383,9 @@ def test_percent_rounds_as_the_fraction_does():
         for d in (1, 3, 7, 8, 16, 40, 1260, 3150 * 60):
             ratio = Fraction(n, d)
             assert percent(ratio) == math.floor(ratio * 1000 + Fraction(1, 2)) / 10
+
+
+def test_the_mean_of_an_attainment_is_the_mean_of_its_parts():
+    for calls in (Fraction(0), Fraction(1), Fraction(7, 8), Fraction(1350, 1260), Fraction(61, 1260)):
+        for talk in (Fraction(0), Fraction(3, 4), Fraction(199950, 189000), Fraction(9000, 9000)):
+            assert Attainment(calls, talk, False).mean == (calls + talk) / 2
