@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Collection
 from datetime import date, datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import Row, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -99,7 +99,7 @@ def days_by_agent(*, session: Session, start: date, end: date,
             return {}
         query = query.where(DailyStat.agent_id.in_(agent_ids))
     found: dict[int, dict[date, Totals]] = defaultdict(dict)
-    for agent_id, day, calls, seconds, members in session.exec(query).all():
+    for agent_id, day, calls, seconds, members in _rows(session, query):
         found[agent_id][day] = Totals(calls, seconds, members or 0)
     return found
 
@@ -107,12 +107,11 @@ def days_by_agent(*, session: Session, start: date, end: date,
 def month_totals(*, session: Session, start: date, end: date) -> dict[int, Totals]:
     """Every agent's days from `start` to `end` added up in the database, by agent ID: a large
     center's month is a few hundred thousand rows."""
-    rows = session.exec(
-        select(DailyStat.agent_id, func.sum(DailyStat.calls), func.sum(DailyStat.talk_seconds),
-               func.sum(func.coalesce(DailyStat.members, 0)))
-        .where(DailyStat.day >= start, DailyStat.day <= end)
-        .group_by(DailyStat.agent_id)
-    ).all()
+    rows = _rows(session,
+                 select(DailyStat.agent_id, func.sum(DailyStat.calls), func.sum(DailyStat.talk_seconds),
+                        func.sum(func.coalesce(DailyStat.members, 0)))
+                 .where(DailyStat.day >= start, DailyStat.day <= end)
+                 .group_by(DailyStat.agent_id))
     return {agent_id: Totals(int(calls), int(seconds), int(members)) for agent_id, calls, seconds, members in rows}
 
 
@@ -155,7 +154,7 @@ def ledger_entries(*, session: Session, month: Month, agent_id: int | None = Non
     if agent_id is not None:
         query = query.where(LedgerEntry.agent_id == agent_id)
     found: dict[int, list[Entry]] = defaultdict(list)
-    for owner, id_, points, day, code, reason, author_name, revoked_by in session.exec(query).all():
+    for owner, id_, points, day, code, reason, author_name, revoked_by in _rows(session, query):
         found[owner].append(Entry(id_, points, day, code, reason, author_name, revoked_by is not None))
     return found
 
@@ -164,10 +163,14 @@ def assessed_agents(*, session: Session, month: Month) -> list[Agent]:
     """Agents (role agent) on the roster at some point of `month`, by employee ID. Each is a plain
     row of the agent's columns, read by name as an Agent's are (and not to be changed): a large
     center has tens of thousands, and ORM objects cost ten times as much to load."""
-    return list(session.exec(
-        select(*Agent.__table__.columns)
-        .where(Agent.role.in_(permissions.ASSESSED), Agent.hire_date <= month.last,
-               or_(Agent.leave_date.is_(None), Agent.leave_date >= month.first))
-        .where(or_(Agent.active, Agent.leave_date.is_not(None)))
-        .order_by(Agent.employee_id)
-    ).all())
+    return _rows(session, select(*Agent.__table__.columns)
+                 .where(Agent.role.in_(permissions.ASSESSED), Agent.hire_date <= month.last,
+                        or_(Agent.leave_date.is_(None), Agent.leave_date >= month.first))
+                 .where(or_(Agent.active, Agent.leave_date.is_not(None)))
+                 .order_by(Agent.employee_id))
+
+
+def _rows(session: Session, query) -> list[Row]:
+    """The rows of a query of columns, read on the session's connection: without the ORM's
+    handling of each row, which a large center's tens of thousands of rows do not need."""
+    return list(session.connection().execute(query).all())
