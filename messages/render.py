@@ -8,7 +8,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined, Template
 
 from messages import formats
 from scoring.policy import LOCALES
@@ -59,18 +59,32 @@ def stored_problem(kept: str | None, locale: str, fallback: str | None = None) -
 
 def render(name: str, locale: str, /, fmt: str = "txt", **context: Any) -> str:
     """The template `name` in `fmt` (txt for plain text), in `locale`."""
-    rendered = _environment(locale).get_template(f"{name}.{fmt}.j2").render(**context)
-    return rendered.strip("\n") + "\n"
+    return _template(name, fmt, locale).render(**context).strip("\n") + "\n"
+
+
+@cache
+def _template(name: str, fmt: str, locale: str) -> Template:
+    """A template, compiled once: a round renders it for thousands of people."""
+    return _environment(locale).get_template(f"{name}.{fmt}.j2")
+
+
+class _Environment(Environment):
+    def make_globals(self, d: dict[str, Any] | None) -> dict[str, Any]:
+        """A template's globals as one plain dict, not Jinja's chain over the environment's: each
+        render copies them, and a round renders thousands of messages. The environment's globals
+        are all set before the first template is loaded, and never changed after."""
+        return {**self.globals, **(d or {})}
 
 
 @cache
 def _environment(locale: str) -> Environment:
-    env = Environment(
+    env = _Environment(
         loader=PackageLoader("messages", "templates"),
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         autoescape=False,
+        auto_reload=False,  # the templates are the package's own files: they change only with it
     )
     filters, helpers = formats.vocabulary(catalog(locale))
     env.filters.update(filters)

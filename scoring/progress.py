@@ -7,10 +7,11 @@ what is still needed rounds up, so "150 / 150" always means the quota was met.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
+from functools import cached_property
 
 from scoring.calendar import Month, WorkCalendar
 from scoring.policy import Policy, Tier
@@ -23,6 +24,7 @@ from scoring.quotas import (
     day_status,
     is_exempt,
     monthly_quota,
+    tenure_in,
     tier_on,
 )
 
@@ -49,9 +51,12 @@ class Attainment:
     talk: Fraction
     met: bool  # both calls and talk time reached
 
-    @property
+    @cached_property
     def mean(self) -> Fraction:
-        return (self.calls + self.talk) / 2
+        """(calls + talk) / 2, as one Fraction rather than one for each step."""
+        calls, talk = self.calls, self.talk
+        return Fraction(calls.numerator * talk.denominator + talk.numerator * calls.denominator,
+                        2 * calls.denominator * talk.denominator)
 
 
 @dataclass(frozen=True)
@@ -91,7 +96,9 @@ class MonthProgress:
 
 def percent(ratio: Fraction) -> float:
     """A ratio as a percentage rounded half up to one decimal: 7/8 -> 87.5."""
-    return math.floor(ratio * 1000 + Fraction(1, 2)) / 10
+    # floor(n/d * 1000 + 1/2) in whole numbers: the same, without a Fraction for each step
+    n, d = ratio.numerator, ratio.denominator
+    return (2000 * n + d) // (2 * d) / 10
 
 
 def attainment(totals: Totals, quota: Quota) -> Attainment | None:
@@ -140,22 +147,66 @@ def month_progress(policy: Policy, cal: WorkCalendar, agent: Agent, month: Month
     Every day's work counts (rest days too) except the first week's: that week is exempt
     from the quota, so its calls are not counted against the rest of the month either.
     """
+    plan = _month_plan(policy, cal, agent, month, through, days_left_from)
+    return _progress(plan, month, through, counted(policy, agent, month, by_day, through))
+
+
+def month_progresses(policy: Policy, cal: WorkCalendar, month: Month, worked: Iterable[tuple[Agent, Totals]],
+                     through: date, days_left_from: date | None = None) -> Iterator[MonthProgress]:
+    """month_progress of each agent given with the work that counts (`counted`), in order. What
+    depends on the agent's tenure alone (the quota, the days) is worked out once per tenure:
+    the many agents hired long before the month share one."""
+    by_tenure: dict[tuple, _MonthPlan] = {}
+    by_given: dict[tuple, _MonthPlan] = {}  # by the dates and tier that give the tenure
+    for agent, done in worked:
+        given = (agent.hire_date, agent.leave_date, agent.tier)
+        plan = by_given.get(given)
+        if plan is None:
+            tenure = tenure_in(policy, agent, month)
+            plan = by_tenure.get(tenure) or _month_plan(policy, cal, agent, month, through, days_left_from)
+            by_tenure[tenure] = by_given[given] = plan
+        yield _progress(plan, month, through, done)
+
+
+def counted(policy: Policy, agent: Agent, month: Month, by_day: Mapping[date, Totals], through: date) -> Totals:
+    """The month's work up to `through` that counts: every day's but the exempt first week's."""
     last = min(through, month.last)
-    done = sum((t for d, t in by_day.items()
+    return sum((t for d, t in by_day.items()
                 if month.first <= d <= last and not is_exempt(policy, agent, d)), Totals())
-    quota = monthly_quota(policy, cal, agent, month)
+
+
+@dataclass(frozen=True)
+class _MonthPlan:
+    """What a month holds for an agent whatever they do: the quota and the days."""
+
+    quota: MonthlyQuota
+    days_assessed: int
+    days_left: int
+    left_on: date | None
+
+
+def _month_plan(policy: Policy, cal: WorkCalendar, agent: Agent, month: Month, through: date,
+                days_left_from: date | None) -> _MonthPlan:
     assessed = assessed_days(policy, cal, agent, month)
     left_from = days_left_from or through + timedelta(days=1)
-    days_left = sum(1 for d in assessed if d >= left_from)
+    return _MonthPlan(
+        quota=monthly_quota(policy, cal, agent, month),
+        days_assessed=sum(1 for d in assessed if d <= through),
+        days_left=sum(1 for d in assessed if d >= left_from),
+        left_on=agent.leave_date if agent.leave_date and Month.of(agent.leave_date) == month else None,
+    )
+
+
+def _progress(plan: _MonthPlan, month: Month, through: date, done: Totals) -> MonthProgress:
     return MonthProgress(
         month=month,
         through=through,
         totals=done,
-        quota=quota,
-        attainment=attainment(done, quota),
-        shortfall=shortfall(done, quota),
-        days_assessed=sum(1 for d in assessed if d <= through),
-        days_left=days_left,
-        pace=pace(done, quota, days_left),
-        left_on=agent.leave_date if agent.leave_date and Month.of(agent.leave_date) == month else None,
+        quota=plan.quota,
+        attainment=attainment(done, plan.quota),
+        shortfall=shortfall(done, plan.quota),
+        days_assessed=plan.days_assessed,
+        days_left=plan.days_left,
+        pace=pace(done, plan.quota, plan.days_left),
+        left_on=plan.left_on,
     )

@@ -66,6 +66,25 @@ def is_exempt(policy: Policy, agent: Agent, day: date) -> bool:
     return agent.hire_date <= day < agent.hire_date + timedelta(days=policy.exempt_days)
 
 
+def exempt_hires(policy: Policy, month: Month) -> tuple[date, date] | None:
+    """The hire dates whose exempt first week has a day in `month` (first and last, both
+    included), or None when the policy exempts no day."""
+    if policy.exempt_days <= 0:
+        return None
+    return month.first - timedelta(days=policy.exempt_days - 1), month.last
+
+
+def tenure_in(policy: Policy, agent: Agent, month: Month) -> tuple[date | None, date | None, str | None]:
+    """What of `agent` decides their quota and assessed days in `month`: agents of the same tenure
+    have the same ones. A hire date whose first week and probation were over before the month
+    makes no difference (None), nor does a leave date after the month."""
+    hired = agent.hire_date
+    settled = (hired + timedelta(days=policy.exempt_days) <= month.first
+               and add_months(hired, policy.new_hire_months) <= month.first)
+    leaves = agent.leave_date if agent.leave_date is not None and agent.leave_date <= month.last else None
+    return None if settled else hired, leaves, agent.tier
+
+
 def day_status(policy: Policy, cal: WorkCalendar, agent: Agent, day: date) -> str:
     """ASSESSED, EXEMPT, REST_DAY or NOT_EMPLOYED."""
     if not is_employed(agent, day):

@@ -36,8 +36,7 @@ def month_end_round(*, center: Center, engine: Engine, platforms: Platforms, mon
 
 def month_end_notes(session: Session, center: Center, platforms: Platforms, month: Month) -> Iterator[Note]:
     end = month_end(session=session, center=center, month=month)
-    for channel in platforms.channels():
-        yield from _post(center, end, channel)
+    yield from _posts(center, end, platforms.channels())
     incentive = incentives(session=session, center=center, standings=end.board.all.values(), today=center.today())
     for employee_id, standing in end.board.all.items():
         agent = standing.agent
@@ -47,11 +46,11 @@ def month_end_notes(session: Session, center: Center, platforms: Platforms, mont
                             ranked=len(end.board.places), metric=end.board.metric,
                             incentive=incentive.get(employee_id)),
                        center.locale_of(agent))
+    led = queries.led_teams(session=session)
     for reader in queries.review_readers(session=session):
+        reviews = reviews_for(month_end_=end, reader=queries.as_person(reader, led.get(reader.id, frozenset())))
         yield Note(f"review:{month}:{reader.employee_id}", reader, "review_list",
-                   dict(month=month, policy=center.policy, reviews=reviews_for(session=session, month_end_=end,
-                                                                               reader=reader),
-                        level_months=end.level_months),
+                   dict(month=month, policy=center.policy, reviews=reviews, level_months=end.level_months),
                    center.locale_of(reader))
 
 
@@ -59,20 +58,21 @@ def post_notes(session: Session, center: Center, platforms: Platforms, month: Mo
     """The public posts alone, for every channel set up."""
     channels = platforms.channels()
     if channels:
-        end = month_end(session=session, center=center, month=month)
-        for channel in channels:
-            yield from _post(center, end, channel)
+        yield from _posts(center, month_end(session=session, center=center, month=month), channels)
 
 
-def _post(center: Center, end: MonthEnd, channel: Channel) -> Iterator[Note]:
-    """The public post, in the center's language, and the chart of its places."""
+def _posts(center: Center, end: MonthEnd, channels: list[Channel]) -> Iterator[Note]:
+    """The public post in each channel, in the center's language, and the chart of its places
+    (drawn once for them all)."""
     month, locale, top = end.board.month, center.settings.locale, end.board.top
-    yield Note(f"month-end:{month}:{channel.id}", channel, "leaderboard_post",
-               dict(b=end.board, places=top, teams=end.teams), locale)
-    chart = bar_chart(str(month), [(f"{p.rank}  {p.key.agent.employee_id}", p.value,
-                                    _shown(p.value, end.board.metric)) for p in top])
-    yield Note(f"month-end:{month}:{channel.id}:chart", channel, "leaderboard_chart", dict(month=str(month)),
-               locale, file=Attachment(f"{month}.png", chart))
+    chart = None
+    for channel in channels:
+        yield Note(f"month-end:{month}:{channel.id}", channel, "leaderboard_post",
+                   dict(b=end.board, places=top, teams=end.teams), locale)
+        chart = chart or bar_chart(str(month), [(f"{p.rank}  {p.key.agent.employee_id}", p.value,
+                                                 _shown(p.value, end.board.metric)) for p in top])
+        yield Note(f"month-end:{month}:{channel.id}:chart", channel, "leaderboard_chart", dict(month=str(month)),
+                   locale, file=Attachment(f"{month}.png", chart))
 
 
 def _shown(value: float, metric: str) -> str:

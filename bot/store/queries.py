@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import date, datetime
 
-from sqlalchemy import func, or_
+from sqlalchemy import Row, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -36,8 +37,12 @@ def agent_by_email(*, session: Session, email: str) -> Agent | None:
 
 def person(*, session: Session, agent: Agent) -> permissions.Person:
     """What the permission rules need of `agent`."""
-    return permissions.Person(agent.id, agent.role, agent.team_id,
-                              frozenset(led_team_ids(session=session, agent=agent)))
+    return as_person(agent, frozenset(led_team_ids(session=session, agent=agent)))
+
+
+def as_person(agent: Agent, led_team_ids: frozenset[int] = frozenset()) -> permissions.Person:
+    """What the permission rules need of `agent`, who leads `led_team_ids`."""
+    return permissions.Person(agent.id, agent.role, agent.team_id, led_team_ids)
 
 
 def digest_readers(*, session: Session) -> list[Agent]:
@@ -79,22 +84,32 @@ def led_team_ids(*, session: Session, agent: Agent) -> list[int]:
     return list(session.exec(select(TeamLead.team_id).where(TeamLead.agent_id == agent.id)).all())
 
 
+def led_teams(*, session: Session) -> dict[int, frozenset[int]]:
+    """The teams each lead leads, by the lead's ID: one query for a round's many readers."""
+    found: dict[int, set[int]] = defaultdict(set)
+    for agent_id, team_id in session.exec(select(TeamLead.agent_id, TeamLead.team_id)).all():
+        found[agent_id].add(team_id)
+    return {agent_id: frozenset(teams) for agent_id, teams in found.items()}
+
+
 def as_rules_agent(agent: Agent) -> quotas.Agent:
     """The part of a roster row the rules read."""
     return quotas.Agent(agent.employee_id, agent.hire_date, agent.leave_date, agent.tier)
 
 
 def days_by_agent(*, session: Session, start: date, end: date,
-                 agent_id: int | None = None) -> dict[int, dict[date, Totals]]:
-    """Every agent's days (or only `agent_id`'s) from `start` to `end`, both included."""
+                  agent_ids: Collection[int] | None = None) -> dict[int, dict[date, Totals]]:
+    """Every agent's days from `start` to `end`, both included (only those of `agent_ids`, when
+    given)."""
     query = (select(DailyStat.agent_id, DailyStat.day, DailyStat.calls, DailyStat.talk_seconds,
                     DailyStat.members)
              .where(DailyStat.day >= start, DailyStat.day <= end))
-    if agent_id is not None:
-        query = query.where(DailyStat.agent_id == agent_id)
-    rows = session.exec(query).all()
+    if agent_ids is not None:
+        if not agent_ids:
+            return {}
+        query = query.where(DailyStat.agent_id.in_(agent_ids))
     found: dict[int, dict[date, Totals]] = defaultdict(dict)
-    for agent_id, day, calls, seconds, members in rows:
+    for agent_id, day, calls, seconds, members in _rows(session, query):
         found[agent_id][day] = Totals(calls, seconds, members or 0)
     return found
 
@@ -147,6 +162,18 @@ def is_closed(*, session: Session, month: Month) -> bool:
                                                 JobRun.status == "done")).first() is not None
 
 
+def month_totals(*, session: Session, start: date, end: date, agent_id: int | None = None) -> dict[int, Totals]:
+    """Every agent's days (or only `agent_id`'s) from `start` to `end` added up in the database,
+    by agent ID: a large center's month is a few hundred thousand rows."""
+    query = (select(DailyStat.agent_id, func.sum(DailyStat.calls), func.sum(DailyStat.talk_seconds),
+                    func.sum(func.coalesce(DailyStat.members, 0)))
+             .where(DailyStat.day >= start, DailyStat.day <= end))
+    if agent_id is not None:
+        query = query.where(DailyStat.agent_id == agent_id)
+    rows = _rows(session, query.group_by(DailyStat.agent_id))
+    return {agent_id: Totals(int(calls), int(seconds), int(members)) for agent_id, calls, seconds, members in rows}
+
+
 def has_stats(*, session: Session, day: date) -> bool:
     """True when the call-center system sent numbers for `day`, for anyone."""
     return session.exec(select(DailyStat.id).where(DailyStat.day == day).limit(1)).first() is not None
@@ -175,7 +202,8 @@ def ledger_entries(*, session: Session, month: Month, agent_id: int | None = Non
     """
     revocation, author = _REVOCATION, _AUTHOR
     query = (
-        select(LedgerEntry, revocation.id, author.name)
+        select(LedgerEntry.agent_id, LedgerEntry.id, LedgerEntry.points, LedgerEntry.day, LedgerEntry.code,
+               LedgerEntry.reason, author.name, revocation.id)
         .outerjoin(revocation, revocation.revokes_id == LedgerEntry.id)
         .outerjoin(author, author.id == LedgerEntry.author_id)
         .where(LedgerEntry.day >= month.first, LedgerEntry.day <= (through or month.last),
@@ -185,28 +213,33 @@ def ledger_entries(*, session: Session, month: Month, agent_id: int | None = Non
     if agent_id is not None:
         query = query.where(LedgerEntry.agent_id == agent_id)
     found: dict[int, list[Entry]] = defaultdict(list)
-    for row, revoked_by, author_name in session.exec(query).all():
-        found[row.agent_id].append(Entry(row.id, row.points, row.day, row.code, row.reason,
-                                         author_name, revoked_by is not None))
+    for owner, id_, points, day, code, reason, author_name, revoked_by in _rows(session, query):
+        found[owner].append(Entry(id_, points, day, code, reason, author_name, revoked_by is not None))
     return found
 
 
 def assessed_agents(*, session: Session, month: Month, agent_id: int | None = None) -> list[Agent]:
     """Agents (role agent) on the roster at some point of `month` (of them, only `agent_id`), by
-    employee ID."""
-    query = (
-        select(Agent)
-        .where(Agent.role.in_(permissions.ASSESSED), Agent.hire_date <= month.last,
-               or_(Agent.leave_date.is_(None), Agent.leave_date >= month.first))
-        .where(or_(Agent.active, Agent.leave_date.is_not(None)))
-        .order_by(Agent.employee_id)
-    )
+    employee ID. Each is a plain row of the agent's columns, read by name as an Agent's are (and
+    not to be changed): a large center has tens of thousands, and ORM objects cost ten times as
+    much to load."""
+    query = (select(*Agent.__table__.columns)
+             .where(Agent.role.in_(permissions.ASSESSED), Agent.hire_date <= month.last,
+                    or_(Agent.leave_date.is_(None), Agent.leave_date >= month.first))
+             .where(or_(Agent.active, Agent.leave_date.is_not(None)))
+             .order_by(Agent.employee_id))
     if agent_id is not None:
         query = query.where(Agent.id == agent_id)
-    return list(session.exec(query).all())
+    return _rows(session, query)
 
 
 def revisions(*, session: Session, tables: tuple[str, ...]) -> tuple[int, ...]:
     """How many times each of `tables` has changed (see Revision), in that order."""
     found = dict(session.exec(select(Revision.name, Revision.n).where(Revision.name.in_(tables))).all())
     return tuple(found[t] for t in tables)
+
+
+def _rows(session: Session, query) -> list[Row]:
+    """The rows of a query of columns, read on the session's connection: without the ORM's
+    handling of each row, which a large center's tens of thousands of rows do not need."""
+    return list(session.connection().execute(query).all())

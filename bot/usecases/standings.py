@@ -14,12 +14,14 @@ from bot.store.models import Agent
 from scoring.calendar import Month
 from scoring.leaderboard import Place, rank
 from scoring.ledger import Entry, monthly_score
-from scoring.progress import MonthProgress, month_progress, percent
+from scoring import quotas
+from scoring.progress import MonthProgress, Totals, counted, month_progresses, percent
+from scoring.quotas import exempt_hires
 
 
 @dataclass(frozen=True)
 class Standing:
-    agent: Agent
+    agent: Agent  # a plain row of its columns (queries.assessed_agents), read as an Agent is
     team: str
     month: MonthProgress
     entries: list[Entry]
@@ -57,9 +59,8 @@ def month_standings(*, session: Session, center: Center, month: Month, through: 
     corrects a mistake, and a day looked back on shows it corrected.
     The pace is over the assessed days from `days_left_from` (default: after `through`)."""
     through = min(through, month.last)
-    read = _read(session, month, through)
-    all_ = {a.employee_id: _standing(center, read, a, month, through, days_left_from)
-            for a in queries.assessed_agents(session=session, month=month)}
+    all_ = _standings(session, center, month, through, days_left_from,
+                      queries.assessed_agents(session=session, month=month))
     ranked = rank((s, s.value) for s in all_.values() if s.value is not None)
     return Standings(month, through, center.policy.leaderboard_metric, all_, ranked,
                      ranked[:center.policy.leaderboard_places])
@@ -72,33 +73,46 @@ def agent_standing(*, session: Session, center: Center, agent: Agent, month: Mon
     assessed = queries.assessed_agents(session=session, month=month, agent_id=agent.id)
     if not assessed:
         return None
-    read = _read(session, month, through, assessed[0])
-    return _standing(center, read, assessed[0], month, through, days_left_from)
+    return _standings(session, center, month, through, days_left_from, assessed, alone=True)[agent.employee_id]
 
 
-@dataclass(frozen=True)
-class _Read:
-    days: dict
-    entries: dict
-    teams: dict[int, str]
+def _standings(session: Session, center: Center, month: Month, through: date, days_left_from: date | None,
+               agents: list[Agent], alone: bool = False) -> dict[str, Standing]:
+    """The standings of `agents`, by employee ID; `alone`, the one agent's rows alone are read."""
+    one = {"agent_id": agents[0].id} if alone else {}
+    worked = _worked(session, center, month, through, agents, **one)
+    entries = queries.ledger_entries(session=session, month=month, through=through, **one)
+    teams = queries.team_names(session=session, **({"team_id": agents[0].team_id} if alone else {}))
+    policy, found = center.policy, {}
+    progresses = month_progresses(policy, center.calendar, month, worked, through, days_left_from)
+    for agent, progress in zip(agents, progresses):
+        own = entries.get(agent.id, [])
+        score = monthly_score(policy, own)
+        found[agent.employee_id] = Standing(agent, teams[agent.team_id], progress, own, score,
+                                            _metric(policy.leaderboard_metric, progress, score))
+    return found
 
 
-def _read(session: Session, month: Month, through: date, agent: Agent | None = None) -> _Read:
-    """What standings are made of: everyone's (or only `agent`'s) days, entries and team names."""
-    one = {} if agent is None else {"agent_id": agent.id}
-    return _Read(queries.days_by_agent(session=session, start=month.first, end=through, **one),
-                 queries.ledger_entries(session=session, month=month, through=through, **one),
-                 queries.team_names(session=session, **({} if agent is None else {"team_id": agent.team_id})))
+def _worked(session: Session, center: Center, month: Month, through: date,
+            agents: list[Agent], agent_id: int | None = None) -> list[tuple[quotas.Agent, Totals]]:
+    """Each agent with the work of the month that counts: added up by the database, but day by
+    day for the few whose exempt first week falls in the month."""
+    totals = queries.month_totals(session=session, start=month.first, end=through, agent_id=agent_id)
+    hired = exempt_hires(center.policy, month)
+    exempt = {a.id for a in agents if hired is not None and hired[0] <= a.hire_date <= hired[1]}
+    days = queries.days_by_agent(session=session, start=month.first, end=through, agent_ids=exempt)
+    worked = []
+    for agent in agents:
+        rules_agent = queries.as_rules_agent(agent)
+        if agent.id in exempt:
+            done = counted(center.policy, rules_agent, month, days.get(agent.id, {}), through)
+        else:
+            done = totals.get(agent.id, NOTHING)
+        worked.append((rules_agent, done))
+    return worked
 
 
-def _standing(center: Center, read: _Read, agent: Agent, month: Month, through: date,
-              days_left_from: date | None) -> Standing:
-    progress = month_progress(center.policy, center.calendar, queries.as_rules_agent(agent),
-                              month, read.days.get(agent.id, {}), through, days_left_from)
-    own = read.entries.get(agent.id, [])
-    score = monthly_score(center.policy, own)
-    return Standing(agent, read.teams[agent.team_id], progress, own, score,
-                    _metric(center.policy.leaderboard_metric, progress, score))
+NOTHING = Totals()
 
 
 def _metric(metric: str, progress: MonthProgress, score: int) -> float | None:

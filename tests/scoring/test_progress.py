@@ -3,7 +3,7 @@ and a month to date."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 
 import pytest
@@ -15,12 +15,24 @@ from scoring.progress import (
     Totals,
     attainment,
     day_progress,
+    counted,
     month_progress,
+    month_progresses,
     pace,
     percent,
     shortfall,
 )
-from scoring.quotas import ASSESSED, EXEMPT, NOT_EMPLOYED, REST_DAY, Agent, MonthlyQuota, Quota
+from scoring.quotas import (
+    ASSESSED,
+    EXEMPT,
+    NOT_EMPLOYED,
+    REST_DAY,
+    Agent,
+    MonthlyQuota,
+    Quota,
+    exempt_hires,
+    is_exempt,
+)
 
 DAILY_VETERAN = Quota(60, 150)
 VETERAN = Agent("V1", hire_date=date(2020, 1, 1))
@@ -331,3 +343,49 @@ def test_february_2026_short_by_a_day_is_a_day_short(policy, calendar):
     assert closed.shortfall == Shortfall(60, 150)
     # (900 / 960 + 2250 / 2400) / 2 = (15/16 + 15/16) / 2 = 15/16 = 93.75 % -> 93.8
     assert percent(closed.attainment.mean) == 93.8
+
+
+# --- many agents at once ----------------------------------------------------------------
+
+HIRES = [date(2019, 5, 6), date(2026, 7, 31), date(2026, 8, 1), date(2026, 8, 2), date(2026, 8, 31),
+         date(2026, 10, 24), date(2026, 10, 25), date(2026, 10, 26), date(2026, 11, 1), date(2026, 11, 11),
+         date(2026, 11, 24), date(2026, 11, 30), date(2026, 12, 1)]
+LEAVES = [None, date(2026, 10, 31), date(2026, 11, 1), date(2026, 11, 16), date(2026, 11, 30),
+          date(2026, 12, 1), date(2027, 3, 1)]
+MANY = [Agent(f"A{n}", hired, left, tier) for n, (hired, left, tier) in enumerate(
+    (h, l, t) for h in HIRES for l in LEAVES for t in (None, "new_hire", "veteran") if l is None or l >= h)]
+
+
+@pytest.mark.parametrize("through, days_left_from", [
+    (date(2026, 11, 30), None), (date(2026, 11, 18), None), (date(2026, 11, 18), date(2026, 11, 18)),
+    (date(2026, 10, 31), None)])
+def test_many_agents_at_once_are_each_as_alone(policy, calendar, through, days_left_from):
+    # Every day of November with work on it, weekends too; the work that counts left to counted().
+    month = Month(2026, 11)
+    by_day = {d: Totals(40 + d.day, 6000 + 30 * d.day, d.day % 3) for d in month.days()}
+    worked = [(agent, counted(policy, agent, month, by_day, through)) for agent in MANY]
+    alone = [month_progress(policy, calendar, agent, month, by_day, through, days_left_from) for agent in MANY]
+    assert list(month_progresses(policy, calendar, month, worked, through, days_left_from)) == alone
+
+
+@pytest.mark.parametrize("month", [Month(2026, 2), Month(2026, 11), Month(2026, 12)], ids=str)
+def test_the_hires_with_exempt_days_in_a_month_are_those_found_day_by_day(policy, month):
+    first, last = exempt_hires(policy, month)
+    for n in range(-40, 40):
+        hired = month.first + timedelta(days=n)
+        agent = Agent("N", hire_date=hired)
+        assert (first <= hired <= last) == any(is_exempt(policy, agent, d) for d in month.days())
+
+
+def test_percent_rounds_as_the_fraction_does():
+    import math
+    for n in range(0, 2001):
+        for d in (1, 3, 7, 8, 16, 40, 1260, 3150 * 60):
+            ratio = Fraction(n, d)
+            assert percent(ratio) == math.floor(ratio * 1000 + Fraction(1, 2)) / 10
+
+
+def test_the_mean_of_an_attainment_is_the_mean_of_its_parts():
+    for calls in (Fraction(0), Fraction(1), Fraction(7, 8), Fraction(1350, 1260), Fraction(61, 1260)):
+        for talk in (Fraction(0), Fraction(3, 4), Fraction(199950, 189000), Fraction(9000, 9000)):
+            assert Attainment(calls, talk, False).mean == (calls + talk) / 2

@@ -329,7 +329,7 @@ def test_one_agents_month_is_read_through_the_agent_and_day_indexes_on_sqlite(tm
         agent_id = add_agent(session, "A001").id
         event.listen(engine, "before_cursor_execute", keep)
         queries.ledger_entries(session=session, month=month, agent_id=agent_id)
-        queries.days_by_agent(session=session, start=month.first, end=month.last, agent_id=agent_id)
+        queries.month_totals(session=session, start=month.first, end=month.last, agent_id=agent_id)
         event.remove(engine, "before_cursor_execute", keep)
     with engine.connect() as connection:
         plans = {table: " ".join(row[-1] for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params))
