@@ -52,11 +52,16 @@ class Incentive:
     outcome: Outcome | None
 
 
-def members_target(policy: Policy, cal: WorkCalendar, agent: Agent, month: Month) -> int:
-    """The month's incentive target for `agent`, pro-rated to the working days assessed."""
+def members_target(policy: Policy, cal: WorkCalendar, agent: Agent, month: Month,
+                   days_assessed: int | None = None) -> int:
+    """The month's incentive target for `agent`, pro-rated to the working days assessed (their
+    number, when known, spares counting them again)."""
     working = len(cal.month_working_days(month))
     if working == 0:
         return 0
+    first, last = tier_on(policy, agent, month.first), tier_on(policy, agent, month.last)
+    if first == last and days_assessed is not None:  # a tier changes once at most: the same all month
+        return math.ceil(Fraction(first.monthly_members * days_assessed, working))
     share = sum((Fraction(tier_on(policy, agent, day).monthly_members, working)
                  for day in assessed_days(policy, cal, agent, month)), Fraction(0))
     return math.ceil(share)
@@ -67,7 +72,7 @@ def month_incentive(policy: Policy, cal: WorkCalendar, agent: Agent, progress: M
     """The month's members against its target, with the outcome once the month is `over`; None
     when the policy sets no target, or the call-center system reported no members (`members`
     None): an outcome on numbers never sent would be a guess."""
-    target = members_target(policy, cal, agent, progress.month)
+    target = members_target(policy, cal, agent, progress.month, progress.quota.assessed_days)
     if target == 0 or members is None:
         return None
     return Incentive(members, target, month_outcome(policy, cal, agent, progress, members) if over else None)
@@ -78,7 +83,7 @@ def month_outcome(policy: Policy, cal: WorkCalendar, agent: Agent, progress: Mon
     """The outcome of the month `progress` is about, with `members` developed in it (every day
     counts, the exempt first week too: it is exempt from calls and talk time only). None when
     no day of the month is assessed, or the policy sets no incentive target."""
-    target = members_target(policy, cal, agent, progress.month)
+    target = members_target(policy, cal, agent, progress.month, progress.quota.assessed_days)
     if progress.attainment is None or target == 0:
         return None
     basic_met = progress.attainment.met

@@ -66,3 +66,14 @@ def test_no_outcome_for_a_month_not_assessed_or_without_an_incentive_target(poli
 
 def test_the_cut_is_the_policys(policy, calendar):
     assert outcome(replace(policy, incentive_only_cut=250), calendar, VETERAN, 0, 700).base_pay_cut == 250
+
+
+@pytest.mark.parametrize("agent", [
+    VETERAN, Agent("N1", hire_date=date(2026, 11, 17)), Agent("T1", hire_date=date(2026, 8, 16)),
+    replace(VETERAN, leave_date=date(2026, 11, 13)),
+], ids=["veteran", "hired", "tier", "leaver"])
+def test_the_target_is_the_same_when_the_days_assessed_are_given(policy, calendar, agent):
+    days = {d: Totals(60, 150 * 60) for d in calendar.month_working_days(NOVEMBER)}
+    progress = month_progress(policy, calendar, agent, NOVEMBER, days, NOVEMBER.last)
+    assert members_target(policy, calendar, agent, NOVEMBER, progress.quota.assessed_days) == \
+        members_target(policy, calendar, agent, NOVEMBER)
