@@ -92,10 +92,12 @@ def week_misses(session: Session, center: Center, week: Week) -> list[WeekMiss]:
     policy, day = center.policy, round_day(center, week)
     first, last = window(policy, day)
     earlier = queries.own_entries(session=session, code_prefix=CODE, start=first, end=day)
-    written = {entry.agent_id: entry for entry, _ in earlier if entry.day == day}
+    # Two weeks' rounds share a day after a week without working days: the note says whose it is.
+    ours = [(entry, undone) for entry, undone in earlier if entry.day == day and entry.reason >= f"{week} "]
+    written = {entry.agent_id: entry for entry, _ in ours if entry.reason.startswith(f"{week} ")}
     misses_before: dict[int, int] = {}
     for entry, undone in earlier:
-        if entry.day <= last and not undone:
+        if (entry.day <= last or (entry, undone) not in ours) and not undone:
             misses_before[entry.agent_id] = misses_before.get(entry.agent_id, 0) + 1
     leads = queries.leads_by_agent(session=session, start=week.monday, end=week.sunday)
     agents = session.exec(select(Agent).where(Agent.id.in_(leads), Agent.role.in_(permissions.ASSESSED),
