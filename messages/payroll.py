@@ -22,7 +22,10 @@ def payroll_table(rows: list[Any], policy: Any, locale: str) -> tuple[list[str],
 
 def _cells(row: Any, policy: Any, locale: str) -> list[Any]:
     s, m, outcome = row.standing, row.standing.month, row.outcome
-    yes_no = lambda flag: text(locale, "export.yes" if flag else "export.no")  # noqa: E731
+
+    def yes_no(flag: bool) -> str:
+        return text(locale, "export.yes" if flag else "export.no")
+
     return [
         s.agent.employee_id, s.agent.name, s.team, row.tier.label.in_(locale), m.days_assessed,
         m.totals.calls, m.quota.calls, m.totals.talk_minutes, m.quota.talk_minutes,
