@@ -18,13 +18,12 @@ from sqlmodel import Session, select
 
 from bot.config.center import Center
 from bot.outbox.platforms import Note, Platforms
-from bot.rounds.run import RoundReport, hold_run, run_round
+from bot.rounds.run import RoundReport, has_numbers, hold_run, run_round
 from bot.store import queries
 from bot.store.models import Agent, LedgerEntry
+from bot.usecases.points import month_score
 from scoring import permissions
-from scoring.calendar import Month
 from scoring.contact import Miss, Week, contact_rate, weekly_miss, window
-from scoring.ledger import monthly_score
 from scoring.problems import Problem
 from scoring.progress import percent
 from scoring.quotas import is_employed
@@ -65,7 +64,7 @@ def contact_round(*, center: Center, engine: Engine, platforms: Platforms, week:
     if round_day(center, week) > center.today():
         raise Problem("round.open_week", week=str(week), day=round_day(center, week).isoformat())
     last = center.calendar.previous_working_day(week.sunday + timedelta(days=1))
-    if not force and last >= week.monday and not _has_numbers(engine, last) \
+    if not force and last >= week.monday and not has_numbers(engine, last) \
             and hold_run(engine, CONTACT, str(week)):
         return RoundReport(CONTACT, str(week), "held", waiting_for=last)
     return run_round(engine=engine, platforms=platforms, job=CONTACT, period=str(week),
@@ -112,7 +111,8 @@ def week_misses(session: Session, center: Center, week: Week) -> list[WeekMiss]:
         if miss is None:
             continue
         entry = written.get(agent.id) or _write(session, agent, day, week, rate, miss, len(policy.contact_ladder))
-        found.append(WeekMiss(week, agent, assigned, contacted, rate, miss, entry, _score(session, center, agent, day)))
+        found.append(WeekMiss(week, agent, assigned, contacted, rate, miss, entry,
+                              month_score(session, center, agent, day)))
     session.commit()  # the entries before the DMs: a run taken over finds them, and tells of them
     return found
 
@@ -124,13 +124,3 @@ def _write(session: Session, agent: Agent, day: date, week: Week, rate: Fraction
     session.add(entry)
     session.flush()
     return entry
-
-
-def _score(session: Session, center: Center, agent: Agent, day: date) -> int:
-    entries = queries.ledger_entries(session=session, month=Month.of(day), agent_id=agent.id)
-    return monthly_score(center.policy, entries.get(agent.id, []))
-
-
-def _has_numbers(engine: Engine, day: date) -> bool:
-    with Session(engine) as session:
-        return queries.has_stats(session=session, day=day)

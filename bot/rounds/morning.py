@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from bot.config.center import Center
 from bot.outbox.platforms import Note, Platforms
-from bot.rounds.run import RoundReport, hold_run, run_round
+from bot.rounds.run import RoundReport, has_numbers, hold_run, run_round
 from bot.store import queries
 from bot.usecases.days import nudges, team_digests
 from scoring.problems import Problem
@@ -29,7 +29,7 @@ def morning(*, center: Center, engine: Engine, platforms: Platforms, day: date, 
     if not force and not center.calendar.is_working_day(day):
         return RoundReport(MORNING, day.isoformat(), "not_working_day")
     reported = center.calendar.previous_working_day(day)
-    if not force and not _has_numbers(engine, reported) and hold_run(engine, MORNING, day.isoformat()):
+    if not force and not has_numbers(engine, reported) and hold_run(engine, MORNING, day.isoformat()):
         return RoundReport(MORNING, day.isoformat(), "held", waiting_for=reported)
     return run_round(engine=engine, platforms=platforms, job=MORNING, period=day.isoformat(),
                      build=lambda session: morning_notes(session, center, day),
@@ -49,8 +49,3 @@ def morning_notes(session: Session, center: Center, day: date) -> Iterator[Note]
         if digests:
             yield Note(f"digest:{day}:{lead.employee_id}", lead, "morning_digest", {"digests": digests},
                        center.locale_of(lead), until)
-
-
-def _has_numbers(engine: Engine, day: date) -> bool:
-    with Session(engine) as session:
-        return queries.has_stats(session=session, day=day)

@@ -22,6 +22,7 @@ from bot.outbox import deliveries, runner
 from bot.outbox.deliveries import Outcome
 from bot.outbox.fanout import fan_out
 from bot.outbox.platforms import Note, Platforms, write
+from bot.store import queries
 from bot.store.models import JobRun, utcnow
 
 LEASE = timedelta(minutes=5)  # a run whose heartbeat is older is taken over
@@ -139,6 +140,12 @@ def hold_run(engine: Engine, job: str, period: str) -> bool:
         except IntegrityError:
             session.rollback()
         return session.exec(select(JobRun.status).where(JobRun.job == job, JobRun.period == period)).one() == HELD
+
+
+def has_numbers(engine: Engine, day: date) -> bool:
+    """True when the call-center system sent numbers for `day`: what a held round waits for."""
+    with Session(engine) as session:
+        return queries.has_stats(session=session, day=day)
 
 
 def held_runs(engine: Engine) -> list[JobRun]:

@@ -88,13 +88,14 @@ def undo(*, session: Session, center: Center, actor: Agent, entry_id: int, today
     if closed:
         log.warning("%s undid entry %d of %s (%s), a closed month", actor.employee_id, entry.id, agent.employee_id,
                     month)
-    return Undone(entry, agent, actor, _item(center, entry), _score(session, center, agent, entry.day), closed)
+    return Undone(entry, agent, actor, _item(center, entry), month_score(session, center, agent, entry.day), closed)
 
 
 def _item(center: Center, entry: LedgerEntry) -> CatalogItem | None:
     return center.policy.catalog.get(entry.code) if entry.code else None
 
 
-def _score(session: Session, center: Center, agent: Agent, day: date) -> int:
+def month_score(session: Session, center: Center, agent: Agent, day: date) -> int:
+    """The agent's score in the month of `day`, as the ledger stands."""
     entries = queries.ledger_entries(session=session, month=Month.of(day), agent_id=agent.id)
     return monthly_score(center.policy, entries.get(agent.id, []))
