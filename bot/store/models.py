@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 ROLES = ("agent", "lead", "manager", "admin")
+# What a ledger row does to the entry it refers to (refers_id) or revokes (revokes_id; no act is an undo).
+APPROVE, APPEAL, REJECT = "approve", "appeal", "reject"  # refer to the entry
+DECLINE, ACCEPT = "decline", "accept"  # revoke it: a pending deduction not approved, an appeal accepted
+ACTS = (APPROVE, APPEAL, REJECT, DECLINE, ACCEPT)
 
 
 def utcnow() -> datetime:
@@ -62,11 +66,14 @@ class DailyStat(SQLModel, table=True):
 
 
 class LedgerEntry(SQLModel, table=True):
-    """A deduction or award, or the revocation of one. Rows are never updated or deleted."""
+    """A deduction or award, or an act on one: its revocation (an undo, a declined approval, an
+    accepted appeal), its approval, an appeal of it, an appeal's rejection. Rows are never updated
+    or deleted."""
 
     __tablename__ = "ledger_entry"
     # one agent's month is read by agent and day (read by revokes_id, SQLite would scan the ledger)
-    __table_args__ = (Index("ix_ledger_entry_agent_id_day", "agent_id", "day"),)
+    __table_args__ = (Index("ix_ledger_entry_agent_id_day", "agent_id", "day"),
+                      Index("ix_ledger_entry_refers_id_act", "refers_id", "act", unique=True))
     id: int | None = Field(default=None, primary_key=True)
     agent_id: int = Field(foreign_key="agent.id")
     day: date = Field(index=True)  # the center-local day it counts for
@@ -76,6 +83,9 @@ class LedgerEntry(SQLModel, table=True):
     author_id: int | None = Field(default=None, foreign_key="agent.id")
     created_at: datetime = Field(default_factory=utcnow)
     revokes_id: int | None = Field(default=None, foreign_key="ledger_entry.id", unique=True)
+    pending: bool = Field(default=False, sa_column_kwargs={"server_default": false()})  # counts once approved
+    refers_id: int | None = Field(default=None, foreign_key="ledger_entry.id")  # the entry an act is about
+    act: str | None = Field(default=None, max_length=20)  # one of ACTS, on an act or a revocation
 
 
 class Delivery(SQLModel, table=True):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from alembic import command
@@ -147,11 +148,14 @@ def test_plain_postgres_urls_use_psycopg_3(url, expected):
     assert normalise_url(url) == expected
 
 
+MIGRATIONS = len(list((Path(__file__).parents[2] / "migrations" / "versions").glob("0*.py")))
+
+
 @SQLITE_ONLY  # a SQLite file path
 @pytest.mark.parametrize(("locale", "applied", "current"), [
-    ("en", "Applied 11 migrations (0001 … 0011) to the database sqlite:///{path}.\n",
+    ("en", f"Applied {MIGRATIONS} migrations (0001 … {MIGRATIONS:04}) to the database sqlite:///{{path}}.\n",
      "The database sqlite:///{path} was already up to date: no migration to apply.\n"),
-    ("zh-CN", "已对数据库 sqlite:///{path} 执行 11 个迁移（0001 … 0011）。\n",
+    ("zh-CN", f"已对数据库 sqlite:///{{path}} 执行 {MIGRATIONS} 个迁移（0001 … {MIGRATIONS:04}）。\n",
      "数据库 sqlite:///{path} 已是最新，无需迁移。\n"),
 ])
 def test_db_upgrade_says_which_migrations_it_applied(kpibot, tmp_path, locale, applied, current):
@@ -168,7 +172,7 @@ def test_upgrade_returns_only_the_migrations_still_pending(tmp_path):
         config.attributes["connection"] = connection
         command.upgrade(config, "0003")
 
-    assert upgrade(engine) == ["0004", "0005", "0006", "0007", "0008", "0009", "0010", "0011"]
+    assert upgrade(engine) == [f"{n:04}" for n in range(4, MIGRATIONS + 1)]
     assert upgrade(engine) == []
 
 
@@ -236,12 +240,16 @@ def test_0007_keeps_every_row_and_every_foreign_key_of_a_database_in_use(in_use_
     before = everything(engine)
     assert sum(len(rows) for rows in before["rows"].values()) == 17
 
-    assert upgrade(engine) == ["0007", "0008", "0009", "0010", "0011"]
+    assert upgrade(engine) == [f"{n:04}" for n in range(7, MIGRATIONS + 1)]
 
     after = everything(engine)
     pulls = after["rows"]["stats_pull"]
     assert [p[-3:] for p in pulls] == [(0, None, None)]  # 0009: a pull's skipped rows and problem, none
     after["rows"]["stats_pull"] = [p[:-3] for p in pulls]
+    entries = after["rows"]["ledger_entry"]
+    assert {e[-3:] for e in entries} == {(False, None, None)}  # 0012: none pending, none an act
+    after["rows"]["ledger_entry"] = [e[:-3] for e in entries]
+    after["foreign keys"]["ledger_entry"].remove((("refers_id",), "ledger_entry", ("id",)))
     assert after == before
     assert is_current(engine)
     if engine.dialect.name == "sqlite":
