@@ -146,6 +146,17 @@ def leads_of(*, session: Session, agent: Agent) -> list[Agent]:
     ).all())
 
 
+def managers_above(*, session: Session, agent: Agent) -> list[Agent]:
+    """Whom a matter about `agent` goes up to (an appeal, an approval, leave over the limit): the
+    active managers the roster puts over the agent's team (a manager's lead_of), else every active
+    manager, else every active admin; by employee ID."""
+    over = list(session.exec(
+        select(Agent).join(TeamLead, TeamLead.agent_id == Agent.id)
+        .where(TeamLead.team_id == agent.team_id, Agent.role == "manager", Agent.active).order_by(Agent.employee_id)
+    ).all()) if agent.team_id is not None else []
+    return over or _active_in(session, ("manager",)) or _active_in(session, ("admin",))
+
+
 def members_by_agent(*, session: Session, start: date, end: date, agent_id: int | None = None) -> dict[int, int]:
     """Each agent's members developed from `start` to `end`, both included (or only `agent_id`'s);
     an agent whose days there never reported members is left out (their number is not known)."""
