@@ -53,5 +53,5 @@ def _entries(entries: list[Any], policy: Any, locale: str) -> str:
             reason = text(locale, "score.with_note", label=reason, note=e.note)
         about = filters["short_day"](e.day) + (text(locale, "export.by", author=e.author) if e.author else "")
         line = text(locale, "export.entry", points=filters["signed"](e.points), reason=reason, about=about)
-        shown.append(line + (text(locale, "score.undone") if e.revoked else ""))
+        shown.append(line + (text(locale, f"score.{e.state}") if e.state else ""))
     return text(locale, "export.entries_sep").join(shown)

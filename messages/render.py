@@ -88,7 +88,8 @@ def _environment(locale: str) -> Environment:
     )
     filters, helpers = formats.vocabulary(catalog(locale))
     env.filters.update(filters)
-    env.globals.update(helpers, t=lambda key, **fields: text(locale, key, **fields), locale=locale)
+    # has_buttons: the reader presses a button (Slack) rather than typing the command a message names
+    env.globals.update(helpers, t=lambda key, **fields: text(locale, key, **fields), locale=locale, has_buttons=False)
     env.filters["describe"] = lambda problem, prefix="": describe(problem, locale, prefix)
     env.filters["stored"] = lambda kept, fallback=None: stored_problem(kept, locale, fallback)
     return env

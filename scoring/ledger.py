@@ -1,7 +1,10 @@
-"""The monthly score: the base plus awards minus deductions, revoked entries excluded.
+"""The monthly score: the base plus awards minus deductions, revoked and pending entries excluded.
 
 The ledger itself is append-only: an undo is a new row that revokes an earlier one, and
-whoever reads the ledger marks the entry `revoked`.
+whoever reads the ledger marks the entry `revoked`. A deduction above the approval threshold
+is written pending and counts once a manager approves it (the two-person rule); an agent may
+appeal a deduction that counts, and a manager accepts the appeal (the entry is revoked) or
+rejects it (it stands).
 """
 
 from __future__ import annotations
@@ -13,6 +16,18 @@ from datetime import date
 from scoring.policy import Policy
 
 
+# What a ledger row does to the entry it refers to (refers_id) or revokes (revokes_id; a revocation
+# without an act is an undo).
+APPROVE, APPEAL, REJECT = "approve", "appeal", "reject"  # refer to the entry
+DECLINE, ACCEPT = "decline", "accept"  # revoke it: a pending deduction not approved, an appeal accepted
+
+# Where an entry stands, beside its points (Entry.state): revoked as UNDONE, DECLINED (not
+# approved) or ACCEPTED (on appeal); waiting as PENDING (for approval); standing but APPEALED
+# (no decision yet) or UPHELD (the appeal rejected); None, simply standing.
+UNDONE, DECLINED, ACCEPTED = "undone", "declined", "accepted"
+PENDING, APPEALED, UPHELD = "pending", "appealed", "upheld"
+
+
 @dataclass(frozen=True)
 class Entry:
     id: int
@@ -22,11 +37,38 @@ class Entry:
     note: str = ""  # the reason typed by the lead (or a note beside a catalogue code)
     author: str | None = None
     revoked: bool = False
+    state: str | None = None  # UNDONE, DECLINED or ACCEPTED when revoked; PENDING, APPEALED, UPHELD or None
+
+    @property
+    def pending(self) -> bool:
+        return self.state == PENDING
+
+    @property
+    def counts(self) -> bool:
+        return not self.revoked and not self.pending
+
+
+def entry_state(*, revoked_as: str | None, revoked: bool, pending: bool, approved: bool, appealed: bool,
+                upheld: bool) -> str | None:
+    """Where an entry stands, from the ledger rows about it: its revocation (and that row's act),
+    whether it was written pending and approved since, appealed, and the appeal rejected."""
+    if revoked:
+        return {DECLINE: DECLINED, ACCEPT: ACCEPTED}.get(revoked_as, UNDONE)
+    if pending and not approved:
+        return PENDING
+    if upheld:
+        return UPHELD
+    return APPEALED if appealed else None
+
+
+def needs_approval(policy: Policy, points: int) -> bool:
+    """True for a deduction (negative `points`) above the policy's approval threshold."""
+    return -points > policy.approval_above
 
 
 def standing(entries: Iterable[Entry]) -> list[Entry]:
-    """The entries that count: those not revoked."""
-    return [e for e in entries if not e.revoked]
+    """The entries that count: those neither revoked nor waiting for approval."""
+    return [e for e in entries if e.counts]
 
 
 def monthly_score(policy: Policy, entries: Iterable[Entry]) -> int:
@@ -36,10 +78,11 @@ def monthly_score(policy: Policy, entries: Iterable[Entry]) -> int:
 
 def absence_due(policy: Policy, entries: Iterable[Entry]) -> int | None:
     """The month's late or early entries when they make a day's absence not recorded yet (001:
-    three of them count as one; six, two); None otherwise."""
-    counting = standing(entries)
-    late = sum(1 for e in counting if e.code in policy.lateness_codes)
-    absences = sum(1 for e in counting if e.code == policy.absence_code)
+    three of them count as one; six, two); None otherwise. An absence waiting for approval is
+    recorded."""
+    entries = list(entries)
+    late = sum(1 for e in standing(entries) if e.code in policy.lateness_codes)
+    absences = sum(1 for e in entries if not e.revoked and e.code == policy.absence_code)  # pending ones too
     return late if late >= policy.lateness_count * (absences + 1) else None
 
 

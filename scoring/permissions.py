@@ -52,6 +52,23 @@ def undo_refusal(actor: Person, author_id: int | None, target: Person) -> str | 
     return "not_author"
 
 
+def decision_refusal(actor: Person, author_id: int | None, target: Person) -> str | None:
+    """Why `actor` may not approve a pending deduction or decide an appeal ("not_manager",
+    "own_entry", "about_you"), or None: a manager or admin other than whoever wrote the entry and
+    the agent it is about. The two-person rule wants a second person."""
+    if actor.role not in EVERYONE:
+        return "not_manager"
+    if actor.id == author_id:
+        return "own_entry"
+    return "about_you" if actor.id == target.id else None
+
+
+def appeal_refusal(actor: Person, target: Person) -> str | None:
+    """Why `actor` may not appeal an entry about `target` ("not_yours"), or None: only the agent
+    it is about appeals."""
+    return None if actor.id == target.id else "not_yours"
+
+
 def may_change_closed_month(actor: Person) -> bool:
     """A month whose month-end round has gone out is closed: only an admin changes its entries."""
     return actor.role == "admin"

@@ -82,6 +82,7 @@ class Policy:
     lateness_count: int  # this many late or early entries in a month count as a day's absence (001)
     lateness_codes: tuple[str, ...]  # the deductions that count (late, early)
     absence_code: str  # the deduction proposed for the day's absence
+    approval_above: int  # a deduction of more points than this counts once a manager approves it
     catalog: Mapping[str, CatalogItem]
     morning_at: time
     month_end_at: time
@@ -220,6 +221,7 @@ _SCHEMA = _fields(
                          ladder=lambda value, key: _ladder(value, key)),
     pay=_fields(incentive_only_cut=_whole(0, 1_000_000)),
     lateness=_fields(count=_whole(1, 31), codes=lambda value, key: _codes(value, key), absence=_text),
+    approvals=_fields(above=_whole(0, 1000)),
     schedule=_fields(morning=_clock, month_end=_clock, pull=_clock, pull_until=_clock,
                      pull_every_minutes=_whole(0, 720), catch_up_hours=_whole(0, 12)),
     deductions=lambda value, key: _catalog(value, key),
@@ -346,6 +348,7 @@ def _build(got: dict[str, Any]) -> Policy:
         lateness_count=got["lateness"]["count"],
         lateness_codes=got["lateness"]["codes"],
         absence_code=got["lateness"]["absence"],
+        approval_above=got["approvals"]["above"],
         catalog=catalog,
         morning_at=got["schedule"]["morning"],
         month_end_at=got["schedule"]["month_end"],

@@ -8,10 +8,7 @@ from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 ROLES = ("agent", "lead", "manager", "admin")
-# What a ledger row does to the entry it refers to (refers_id) or revokes (revokes_id; no act is an undo).
-APPROVE, APPEAL, REJECT = "approve", "appeal", "reject"  # refer to the entry
-DECLINE, ACCEPT = "decline", "accept"  # revoke it: a pending deduction not approved, an appeal accepted
-ACTS = (APPROVE, APPEAL, REJECT, DECLINE, ACCEPT)
+
 
 
 def utcnow() -> datetime:
@@ -85,7 +82,7 @@ class LedgerEntry(SQLModel, table=True):
     revokes_id: int | None = Field(default=None, foreign_key="ledger_entry.id", unique=True)
     pending: bool = Field(default=False, sa_column_kwargs={"server_default": false()})  # counts once approved
     refers_id: int | None = Field(default=None, foreign_key="ledger_entry.id")  # the entry an act is about
-    act: str | None = Field(default=None, max_length=20)  # one of ACTS, on an act or a revocation
+    act: str | None = Field(default=None, max_length=20)  # scoring.ledger's APPROVE, APPEAL, …
 
 
 class Delivery(SQLModel, table=True):

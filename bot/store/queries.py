@@ -6,19 +6,20 @@ from collections import defaultdict
 from collections.abc import Collection
 from datetime import date, datetime
 
-from sqlalchemy import Row, func, or_
+from sqlalchemy import Row, and_, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from bot.store.models import Agent, DailyStat, JobRun, LedgerEntry, Revision, StatsPull, Team, TeamLead
 from scoring import permissions, quotas
 from scoring.calendar import Month
-from scoring.ledger import Entry
+from scoring.ledger import APPEAL, APPROVE, REJECT, Entry, entry_state
 from scoring.progress import Totals
 from scoring.schedule import MONTH_END
 
 
 _REVOCATION, _AUTHOR = aliased(LedgerEntry), aliased(Agent)  # made once: an alias is costly to make
+_APPROVAL, _APPEAL, _REJECTION = (aliased(LedgerEntry) for _ in range(3))  # made once, as the two above
 
 
 def agent_by_employee_id(*, session: Session, employee_id: str) -> Agent | None:
@@ -63,6 +64,11 @@ def pull_readers(*, session: Session) -> list[Agent]:
 def _active_in(session: Session, roles: tuple[str, ...]) -> list[Agent]:
     return list(session.exec(select(Agent).where(Agent.role.in_(roles), Agent.active)
                              .order_by(Agent.employee_id)).all())
+
+
+def admins(*, session: Session) -> list[Agent]:
+    """The active admins, by employee ID."""
+    return _active_in(session, ("admin",))
 
 
 def contacts(*, session: Session) -> list[Agent]:
@@ -154,7 +160,7 @@ def managers_above(*, session: Session, agent: Agent) -> list[Agent]:
         select(Agent).join(TeamLead, TeamLead.agent_id == Agent.id)
         .where(TeamLead.team_id == agent.team_id, Agent.role == "manager", Agent.active).order_by(Agent.employee_id)
     ).all()) if agent.team_id is not None else []
-    return over or _active_in(session, ("manager",)) or _active_in(session, ("admin",))
+    return over or _active_in(session, ("manager",)) or admins(session=session)
 
 
 def members_by_agent(*, session: Session, start: date, end: date, agent_id: int | None = None) -> dict[int, int]:
@@ -207,26 +213,56 @@ def day_totals(*, session: Session, day: date, agent_id: int | None = None) -> d
 def ledger_entries(*, session: Session, month: Month, agent_id: int | None = None,
                    through: date | None = None) -> dict[int, list[Entry]]:
     """The month's entries (those dated up to `through`, if given) by agent, oldest first, each
-    marked revoked when undone.
+    marked revoked when undone, and with where it stands (scoring.ledger.entry_state): pending,
+    appealed, an appeal rejected.
 
-    A revocation undoes its entry whatever day or month the undo happened on.
+    A revocation undoes its entry whatever day or month the undo happened on; so do the other
+    acts on it.
     """
-    revocation, author = _REVOCATION, _AUTHOR
+    revocation, author, approval, appeal, rejection = _REVOCATION, _AUTHOR, _APPROVAL, _APPEAL, _REJECTION
     query = (
         select(LedgerEntry.agent_id, LedgerEntry.id, LedgerEntry.points, LedgerEntry.day, LedgerEntry.code,
-               LedgerEntry.reason, author.name, revocation.id)
+               LedgerEntry.reason, author.name, revocation.id, revocation.act, LedgerEntry.pending, approval.id,
+               appeal.id, rejection.id)
         .outerjoin(revocation, revocation.revokes_id == LedgerEntry.id)
         .outerjoin(author, author.id == LedgerEntry.author_id)
+        .outerjoin(approval, and_(approval.refers_id == LedgerEntry.id, approval.act == APPROVE))
+        .outerjoin(appeal, and_(appeal.refers_id == LedgerEntry.id, appeal.act == APPEAL))
+        .outerjoin(rejection, and_(rejection.refers_id == LedgerEntry.id, rejection.act == REJECT))
         .where(LedgerEntry.day >= month.first, LedgerEntry.day <= (through or month.last),
-               LedgerEntry.revokes_id.is_(None))
+               LedgerEntry.revokes_id.is_(None), LedgerEntry.refers_id.is_(None))
         .order_by(LedgerEntry.day, LedgerEntry.id)
     )
     if agent_id is not None:
         query = query.where(LedgerEntry.agent_id == agent_id)
     found: dict[int, list[Entry]] = defaultdict(list)
-    for owner, id_, points, day, code, reason, author_name, revoked_by in _rows(session, query):
-        found[owner].append(Entry(id_, points, day, code, reason, author_name, revoked_by is not None))
+    for (owner, id_, points, day, code, reason, author_name, revoked_by, revoked_as, pending, approved, appealed,
+         upheld) in _rows(session, query):
+        revoked = revoked_by is not None
+        state = entry_state(revoked_as=revoked_as, revoked=revoked, pending=bool(pending),
+                            approved=approved is not None, appealed=appealed is not None, upheld=upheld is not None)
+        found[owner].append(Entry(id_, points, day, code, reason, author_name, revoked, state))
     return found
+
+
+def undecided(*, session: Session) -> list[tuple[str, LedgerEntry, str]]:
+    """The deductions waiting for a decision, oldest first: each pending one not approved (APPROVE)
+    and each appealed one whose appeal is not rejected (APPEAL, with the appeal's reason); none
+    revoked."""
+    revocation, approval, appeal, rejection = _REVOCATION, _APPROVAL, _APPEAL, _REJECTION
+    query = (
+        select(LedgerEntry, appeal.reason, approval.id)
+        .outerjoin(revocation, revocation.revokes_id == LedgerEntry.id)
+        .outerjoin(approval, and_(approval.refers_id == LedgerEntry.id, approval.act == APPROVE))
+        .outerjoin(appeal, and_(appeal.refers_id == LedgerEntry.id, appeal.act == APPEAL))
+        .outerjoin(rejection, and_(rejection.refers_id == LedgerEntry.id, rejection.act == REJECT))
+        .where(revocation.id.is_(None), LedgerEntry.revokes_id.is_(None), LedgerEntry.refers_id.is_(None),
+               or_(and_(LedgerEntry.pending, approval.id.is_(None)),
+                   and_(appeal.id.is_not(None), rejection.id.is_(None))))
+        .order_by(LedgerEntry.id)
+    )
+    return [(APPEAL if approved is not None or not entry.pending else APPROVE, entry, why or "")
+            for entry, why, approved in session.exec(query).all()]
 
 
 def assessed_agents(*, session: Session, month: Month, agent_id: int | None = None) -> list[Agent]:

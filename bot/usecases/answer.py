@@ -9,6 +9,8 @@ a door renders the answer its own way, replies, and hands the DMs to the outbox.
     leaderboard [YYYY-MM]
     teamstats [today | yesterday | YYYY-MM-DD]
     undo ENTRY
+    appeal ENTRY REASON...                       (the agent an entry is about)
+    pending   approve ENTRY   decline ENTRY REASON...   accept ENTRY [NOTE...]   reject ENTRY REASON...
     help
 """
 
@@ -26,19 +28,21 @@ from bot.outbox.platforms import Note
 from bot.store import queries
 from bot.store.models import Agent
 from bot.usecases.days import teamstats
+from bot.usecases.decisions import Decided, decide, waiting
 from bot.usecases.mystats import NoQuotaError, stats_view
 from bot.usecases.periods import parse_day, parse_month, parse_period
 from bot.usecases.points import Finder, record, undo
 from bot.usecases.requests import CommandError, catalogue, parse_points
 from bot.usecases.standings import month_standings
 from scoring import permissions
+from scoring.ledger import ACCEPT, APPEAL, APPROVE, DECLINE, REJECT
 
 
 @dataclass(frozen=True)
 class Request:
     """What someone asked through a door."""
 
-    command: str  # mystats, deduct, award, leaderboard, teamstats, undo, help, home
+    command: str  # one of COMMANDS, or home
     text: str = ""  # the words after it, as typed
     person: Agent | None = None  # who asked; None when the roster does not know them
     user_id: str = ""  # who asked as the door knows them, for a stranger to give an admin
@@ -123,10 +127,41 @@ def _points(kind: str) -> Callable[[_Asking, str], Answer]:
         recorded = record(session=asking.session, center=asking.center, author=asking.person,
                           request=parse_points(kind, text, asking.center.policy), find=asking.find,
                           today=asking.today)
-        told = _dm(asking, f"entry:{recorded.entry.id}", recorded.agent, "points_notice", r=recorded)
+        entry = recorded.entry
+        told = [_dm(asking, f"entry:{entry.id}", recorded.agent, "points_notice", r=recorded)]
+        told += [_dm(asking, f"entry:{entry.id}:approval:{m.employee_id}", m, "decision_request", act=APPROVE,
+                     entry=entry, agent=recorded.agent, author=recorded.author, why="") for m in recorded.deciders]
         return Answer("points_confirmation", {"r": recorded, "policy": asking.center.policy}, asking.locale,
-                      dms=(told,), undo=recorded.entry.id)
+                      dms=tuple(told), undo=entry.id)
     return give
+
+
+def _decision(act: str) -> Callable[[_Asking, str], Answer]:
+    def give(asking: _Asking, text: str) -> Answer:
+        decided = decide(session=asking.session, center=asking.center, actor=asking.person, act=act, text=text,
+                         today=asking.today)
+        return Answer("decision", {"d": decided, "reader": "actor", "policy": asking.center.policy}, asking.locale,
+                      dms=_decision_dms(asking, decided))
+    return give
+
+
+def _decision_dms(asking: _Asking, d: Decided) -> tuple[Note, ...]:
+    """An appeal goes to the managers asked to decide it; a decision, to the agent and to whoever
+    recorded the entry."""
+    key = f"entry:{d.entry.id}:{d.act}"
+    if d.act == APPEAL:
+        return tuple(_dm(asking, f"{key}:{m.employee_id}", m, "decision_request", act=APPEAL, entry=d.entry,
+                         agent=d.agent, author=d.author, why=d.why) for m in d.deciders)
+    told = [_dm(asking, key, d.agent, "decision", d=d, reader="agent")]
+    if d.author is not None:
+        told.append(_dm(asking, f"{key}:author", d.author, "decision", d=d, reader="author"))
+    return tuple(told)
+
+
+def _pending(asking: _Asking, text: str) -> Answer:
+    if asking.you.role not in permissions.EVERYONE:
+        raise CommandError("refused_not_manager", "pending")
+    return asking.answer("decision_list", items=waiting(session=asking.session, actor=asking.person))
 
 
 def _form(asking: _Asking, kind: str) -> Answer:
@@ -187,10 +222,12 @@ def home(*, session: Session, center: Center, request: Request, today: date | No
 
 COMMANDS: dict[str, Callable[[_Asking, str], Answer]] = {
     "mystats": _mystats, "deduct": _points("deduct"), "award": _points("award"), "leaderboard": _leaderboard,
-    "teamstats": _teamstats, "undo": _undo, "help": _help,
+    "teamstats": _teamstats, "undo": _undo, "help": _help, "pending": _pending,
+    **{act: _decision(act) for act in (APPROVE, DECLINE, APPEAL, ACCEPT, REJECT)},
 }
 ALIASES = {"我的数据": "mystats", "扣分": "deduct", "加分": "award", "排行榜": "leaderboard", "班组数据": "teamstats",
-           "撤销": "undo", "帮助": "help", "?": "help", "？": "help"}
+           "撤销": "undo", "帮助": "help", "?": "help", "？": "help", "申诉": APPEAL, "待处理": "pending",
+           "批准": APPROVE, "不批准": DECLINE, "接受申诉": ACCEPT, "驳回": REJECT}
 
 
 def command_of(word: str) -> str:
@@ -201,7 +238,10 @@ def command_of(word: str) -> str:
 def _understood(you: permissions.Person) -> list[str]:
     """The commands `you` may use, in the order help lists them."""
     leads = permissions.may_record(you) is None
-    return ["mystats", "leaderboard", *(("teamstats", "deduct", "award", "undo") if leads else ())]
+    decides = you.role in permissions.EVERYONE
+    return ["mystats", "leaderboard", *(("appeal",) if permissions.is_ranked(you) else ()),
+            *(("teamstats", "deduct", "award", "undo") if leads else ()),
+            *(("pending", APPROVE, DECLINE, ACCEPT, REJECT) if decides else ())]
 
 
 def _dm(asking: _Asking, key: str, to: Agent, template: str, **context: Any) -> Note:

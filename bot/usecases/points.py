@@ -15,7 +15,7 @@ from bot.store import queries
 from bot.store.models import Agent, LedgerEntry
 from bot.usecases.requests import CommandError, PointsRequest
 from scoring.calendar import Month
-from scoring.ledger import absence_due, monthly_score
+from scoring.ledger import absence_due, monthly_score, needs_approval
 from scoring.permissions import entry_refusal, may_change_closed_month, undo_refusal
 from scoring.policy import CatalogItem
 
@@ -29,8 +29,13 @@ class Recorded:
     agent: Agent
     author: Agent
     item: CatalogItem | None  # the catalogue entry, when given by code
-    score: int  # the agent's monthly score with this entry
+    score: int  # the agent's monthly score with this entry (without it while it is pending)
     late: int | None = None  # the month's late or early entries, when they make an absence not yet recorded
+    deciders: tuple[Agent, ...] = ()  # a pending deduction: the managers asked to approve it
+
+    @property
+    def pending(self) -> bool:
+        return self.entry.pending
 
 
 @dataclass(frozen=True)
@@ -53,20 +58,22 @@ def record(*, session: Session, center: Center, author: Agent, request: PointsRe
                             queries.person(session=session, agent=agent))
     if refusal is not None:
         raise CommandError(f"refused_{refusal}", request.kind, name=agent.name)
-    sign = -1 if request.kind == "deduct" else 1
-    entry = LedgerEntry(agent_id=agent.id, day=today, points=sign * request.points, code=request.code,
-                        reason=request.note, author_id=author.id)
+    points = (-1 if request.kind == "deduct" else 1) * request.points
+    entry = LedgerEntry(agent_id=agent.id, day=today, points=points, code=request.code, reason=request.note,
+                        author_id=author.id, pending=needs_approval(center.policy, points))
     session.add(entry)
     session.commit()
     month = queries.ledger_entries(session=session, month=Month.of(today), agent_id=agent.id).get(agent.id, [])
     late = absence_due(center.policy, month) if entry.code in center.policy.lateness_codes else None
-    return Recorded(entry, agent, author, _item(center, entry), monthly_score(center.policy, month), late)
+    asked = deciders(session=session, agent=agent, author_id=author.id) if entry.pending else []
+    return Recorded(entry, agent, author, entry_item(center, entry), monthly_score(center.policy, month), late,
+                    tuple(asked))
 
 
 def undo(*, session: Session, center: Center, actor: Agent, entry_id: int, today: date) -> Undone:
     """Write the revocation of entry `entry_id`; CommandError when it cannot be undone."""
     entry = session.get(LedgerEntry, entry_id)
-    if entry is None or entry.revokes_id is not None:
+    if entry is None or entry.revokes_id is not None or entry.refers_id is not None:  # an act is not undone
         raise CommandError("no_entry", "undo")
     agent = session.get(Agent, entry.agent_id)
     you = queries.person(session=session, agent=actor)
@@ -88,10 +95,12 @@ def undo(*, session: Session, center: Center, actor: Agent, entry_id: int, today
     if closed:
         log.warning("%s undid entry %d of %s (%s), a closed month", actor.employee_id, entry.id, agent.employee_id,
                     month)
-    return Undone(entry, agent, actor, _item(center, entry), month_score(session, center, agent, entry.day), closed)
+    return Undone(entry, agent, actor, entry_item(center, entry), month_score(session, center, agent, entry.day),
+                  closed)
 
 
-def _item(center: Center, entry: LedgerEntry) -> CatalogItem | None:
+def entry_item(center: Center, entry: LedgerEntry) -> CatalogItem | None:
+    """The catalogue entry of `entry`'s code, if it has one."""
     return center.policy.catalog.get(entry.code) if entry.code else None
 
 
@@ -99,3 +108,11 @@ def month_score(session: Session, center: Center, agent: Agent, day: date) -> in
     """The agent's score in the month of `day`, as the ledger stands."""
     entries = queries.ledger_entries(session=session, month=Month.of(day), agent_id=agent.id)
     return monthly_score(center.policy, entries.get(agent.id, []))
+
+
+def deciders(*, session: Session, agent: Agent, author_id: int | None) -> list[Agent]:
+    """Whom a pending deduction or an appeal about `agent` goes to: the managers above the agent's
+    team (queries.managers_above), without the entry's author and the agent themselves; when
+    that leaves nobody, the admins other than the author."""
+    found = [m for m in queries.managers_above(session=session, agent=agent) if m.id not in (author_id, agent.id)]
+    return found or [a for a in queries.admins(session=session) if a.id not in (author_id, agent.id)]

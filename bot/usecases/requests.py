@@ -53,7 +53,7 @@ def parse_points(kind: str, text: str, policy: Policy) -> PointsRequest:
     if NUMBER.match(first):
         return PointsRequest(kind, target, _points(kind, first, policy), None, _reason(kind, "".join(after)))
     item, note = find_item(policy, kind, rest)
-    return PointsRequest(kind, target, item.points, item.code, _note(kind, note))
+    return PointsRequest(kind, target, item.points, item.code, parse_note(kind, note))
 
 
 def find_item(policy: Policy, kind: str, text: str) -> tuple[CatalogItem, str]:
@@ -105,10 +105,11 @@ def _points(kind: str, word: str, policy: Policy) -> int:
 def _reason(kind: str, note: str) -> str:
     if not note.strip():
         raise CommandError("no_reason", kind)
-    return _note(kind, note)
+    return parse_note(kind, note)
 
 
-def _note(kind: str, note: str) -> str:
+def parse_note(kind: str, note: str) -> str:
+    """A note or reason as typed, trimmed; CommandError when it is too long."""
     note = note.strip()
     if len(note) > MOST_NOTE:
         raise CommandError("note_too_long", kind, most=MOST_NOTE)

@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 import scenario
 from bot.store.models import Delivery, LedgerEntry
+from factories import add_agent
 
 
 @pytest.fixture
@@ -36,6 +37,7 @@ Recorded for Wang Fang (A001): -2 Late. Their score this month: 97.
 To undo it, type: undo 6
 → DM to Wang Fang (A001), shown here only (no chat platform reaches them):
   Xu Chen deducted 2 points from you: Late. Your score this month: 97.
+  To appeal it, type: appeal 6 YOUR REASON
 
 Undone: -2 Late for Wang Fang (A001). Their score this month: 99.
 → DM to Wang Fang (A001), shown here only (no chat platform reaches them):
@@ -59,7 +61,9 @@ def test_every_command_answers_and_a_mistake_is_one_line_with_the_usage(console)
     assert "Only team leads and managers can deduct and award.\nUsage: /deduct" in out
     assert out.endswith("I don't know 'hello'.\nWhat I understand:\n"
                         "  /mystats [today | yesterday | month | YYYY-MM-DD | YYYY-MM]: your calls, talk time, "
-                        "score and rank\n  /leaderboard [YYYY-MM]: the month's top places\n  help: this list\n")
+                        "score and rank\n  /leaderboard [YYYY-MM]: the month's top places\n"
+                        "  appeal ENTRY REASON…: appeal a deduction (its number is in the message about it)\n"
+                        "  help: this list\n")
 
 
 def test_it_speaks_the_persons_language(console):
@@ -88,3 +92,32 @@ def test_it_reads_a_pipe_as_a_script_would(database_url, engine, tmp_path):
     assert (done.returncode, done.stderr) == (0, "")
     assert done.stdout.splitlines()[:3] == ["Zhao Lei (A003) · Team 2 · new hire", "",
                                             "Tue 3 Nov: 30 calls, 70 min of talk time. First week: exempt from the quota."]
+
+
+def test_an_agent_appeals_and_a_manager_decides_each_as_themselves(console, engine):
+    with Session(engine) as session:
+        add_agent(session, "M01", name="Ma Jun", team="Office", role="manager")
+    console("L01", "/deduct A001 missed")
+    code, out, err = console("A001", "appeal 6 the swap was approved")
+    assert (code, err, out) == (0, "", "That deduction is waiting for a manager's approval and does not count yet: "
+                                       "appeal it once it does.\nUsage: appeal ENTRY REASON…\n")
+    code, out, err = console("M01", "pending", "approve 6")
+    assert (code, err) == (0, "")
+    assert out == """\
+Waiting for your decision:
+  #6 -10 Missed a shift through a bad swap for Wang Fang (A001) by Xu Chen, 4 Nov: approve 6, or decline 6 REASON
+
+Approved: 10 points Missed a shift through a bad swap for Wang Fang (A001) counts. Their score this month: 89; they \
+have been told.
+→ DM to Wang Fang (A001), shown here only (no chat platform reaches them):
+  Ma Jun approved 10 points Missed a shift through a bad swap of 4 Nov, recorded by Xu Chen: it counts. Your score \
+this month: 89.
+  To appeal it, type: appeal 6 YOUR REASON
+→ DM to Xu Chen (L01), shown here only (no chat platform reaches them):
+  Ma Jun approved your 10 points Missed a shift through a bad swap for Wang Fang (A001): it counts.
+"""
+    code, out, err = console("A001", "申诉 6 the swap was approved by Sun Li")
+    assert out.startswith("Your appeal of 10 points Missed a shift through a bad swap of 4 Nov has gone to Ma Jun.")
+    code, out, err = console("M01", "accept 6")
+    assert out.startswith("Appeal accepted: 10 points Missed a shift through a bad swap of 4 Nov for Wang Fang (A001) "
+                          "is revoked. Their score this month: 99")

@@ -4,7 +4,6 @@ XLSX, in English or Chinese, on the rounds' center (tests/rounds_world.py) in No
 from __future__ import annotations
 
 import csv
-from datetime import date
 
 import pytest
 from openpyxl import load_workbook

@@ -13,7 +13,7 @@ from bot.doors.slack.door import SlackDoor
 from bot.outbox.platforms import Platforms
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
-COMMANDS = ["/mystats", "/deduct", "/award", "/leaderboard", "/teamstats"]
+COMMANDS = ["/mystats", "/deduct", "/award", "/leaderboard", "/teamstats", "/pending"]
 NEEDED_SCOPES = {"commands", "chat:write", "im:write", "users:read", "users:read.email"}
 
 
@@ -85,10 +85,12 @@ def test_each_command_escapes_mentions_and_posts_to_slack_events(manifest, comma
 
 def test_interactivity_and_events_go_to_slack_events(manifest, registered):
     settings = manifest["settings"]
-    assert settings["interactivity"]["is_enabled"] is True  # the Undo and absence buttons, the points form
+    assert settings["interactivity"]["is_enabled"] is True  # the buttons (Undo, Appeal, …), the forms
     assert path_of(settings["interactivity"]["request_url"]) == ("https", "/slack/events")
     assert path_of(settings["event_subscriptions"]["request_url"]) == ("https", "/slack/events")
-    assert registered.actions == ["undo_entry", "record_absence"] and registered.views == ["points_modal"]
+    assert registered.actions == ["undo_entry", "record_absence", "approve_entry", "accept_appeal", "appeal_entry",
+                                  "decline_entry", "reject_appeal"]
+    assert registered.views == ["points_modal", "reason_modal"]
 
 
 def test_every_url_names_the_same_host(manifest):

@@ -168,6 +168,17 @@ def dm(channel: str, text: str, key: str) -> tuple[str, dict]:
                                  "metadata": {"event_type": "kpibot_delivery", "event_payload": {"key": key}}})
 
 
+def notice(channel: str, text: str, key: str, appeal: int | None = None) -> tuple[str, dict]:
+    """The DM telling an agent of an entry: its text and blocks, with the Appeal button on a
+    deduction that counts (`appeal`, the entry's number)."""
+    blocks = [section(as_sent(text))]
+    if appeal is not None:
+        blocks.append({"type": "actions", "elements": [
+            {"type": "button", "action_id": "appeal_entry", "value": str(appeal),
+             "text": {"type": "plain_text", "text": "Appeal"}}]})
+    return ("chat.postMessage", {**dm(channel, text, key)[1], "blocks": blocks})
+
+
 def users_info(user: str) -> tuple[str, dict]:
     return ("users.info", {"user": user})
 
@@ -255,7 +266,7 @@ def test_a_lead_records_an_entry_for_an_agent_of_their_team(world, name, words, 
     assert command(world, name, words, "U100") == [
         said(confirmed + "\n", confirmation(confirmed, 6)),
         opened("U001"),
-        dm("DU001", f"{told}. Your score this month: {score}.\n", "entry:6"),
+        notice("DU001", f"{told}. Your score this month: {score}.\n", "entry:6", 6 if points < 0 else None),
     ]
     assert ledger(world) == [*SCENARIO_LEDGER, (6, "A001", TODAY, points, code, reason, "L01", None)]
     assert deliveries(world) == [("entry:6", "A001", "sent", 1, None)]
@@ -268,8 +279,8 @@ def test_a_second_dm_to_the_same_person_reuses_the_remembered_channel(world):
     confirmed = "Recorded for Wang Fang (A001): -1 Private phone call. Their score this month: 96."
     assert command(world, "/deduct", "A001 phone", "U100") == [
         said(confirmed + "\n", confirmation(confirmed, 7)),
-        dm("DU001", "Xu Chen deducted 1 point from you: Private phone call. Your score this month: 96.\n",
-           "entry:7"),
+        notice("DU001", "Xu Chen deducted 1 point from you: Private phone call. Your score this month: 96.\n",
+               "entry:7", 7),
     ]
     assert len(world.standin.of("conversations.open")) == 1
 
@@ -281,8 +292,8 @@ def test_what_slack_escaped_is_kept_as_typed_and_escaped_once_when_shown(world):
     assert command(world, "/deduct", "<@U001> 2 skipped the Q&amp;A &lt;b&gt; session", "U100") == [
         said(confirmed + "\n", confirmation(as_sent(confirmed), 6)),
         opened("U001"),
-        dm("DU001", "Xu Chen deducted 2 points from you: skipped the Q&A <b> session. "
-                    "Your score this month: 97.\n", "entry:6"),
+        notice("DU001", "Xu Chen deducted 2 points from you: skipped the Q&A <b> session. "
+                        "Your score this month: 97.\n", "entry:6", 6),
     ]
     assert ledger(world)[-1] == (6, "A001", TODAY, -2, None, "skipped the Q&A <b> session", "L01", None)
 
@@ -303,7 +314,7 @@ def test_an_agent_known_by_email_only_is_found_for_their_dm(li_by_email):
         said(confirmed + "\n", confirmation(confirmed, 6)),
         ("users.lookupByEmail", {"email": "li.na@example.com"}),
         opened("U002"),
-        dm("DU002", "Xu Chen deducted 2 points from you: Late. Your score this month: 95.\n", "entry:6"),
+        notice("DU002", "Xu Chen deducted 2 points from you: Late. Your score this month: 95.\n", "entry:6", 6),
     ]
     assert agent(slack, "A002").slack_user_id == "U002"
     assert deliveries(slack) == [("entry:6", "A002", "sent", 1, None)]
@@ -345,10 +356,10 @@ def test_the_confirmation_speaks_the_authors_language_and_the_dm_the_agents(worl
     assert command(world, "/deduct", "<@U001> late", "U100") == [
         said(confirmed + "\n", buttons),
         opened("U001"),
-        dm("DU001", "Xu Chen deducted 2 points from you: Late. Your score this month: 97.\n", "entry:6"),
+        notice("DU001", "Xu Chen deducted 2 points from you: Late. Your score this month: 97.\n", "entry:6", 6),
     ]
     change(world, "A001", locale="zh-CN")
-    assert command(world, "/award", "A001 call", "U100")[-1] == dm(
+    assert command(world, "/award", "A001 call", "U100")[-1] == notice(
         "DU001", "Xu Chen给你加了 1 分：受用户来电表扬。你的本月得分：98。\n", "entry:7")
 
 
@@ -418,14 +429,32 @@ def test_the_third_late_offers_the_absence_and_its_button_records_it(world):
     since = len(world.standin.calls)
     assert world.requests.button("U100", "record_absence", "A001") == (200, "")
     world.settle()
-    (pressed, told) = made(world, since)
+    (pressed, told, _, asked) = made(world, since)
+    absence = "A day's absence (late or early three times in a month)"
     assert (pressed[0], pressed[1]["text"], pressed[1]["replace_original"]) == (
-        "respond", "Recorded for Wang Fang (A001): -10 A day's absence (late or early three times in a month). "
-        "Their score this month: 85.", True)
-    assert told == dm("DU001", "Xu Chen deducted 10 points from you: A day's absence (late or early three times in a "
-                               "month). Your score this month: 85.", "entry:8")
+        "respond", f"Recorded for Wang Fang (A001): -10 {absence}, waiting for approval: a deduction of more than 5 "
+        "points counts once a manager approves it (Ma Jun asked). Their score this month stays 95.", True)
+    assert told == notice("DU001", f"Xu Chen deducted 10 points from you: {absence}. A deduction of more than 5 points "
+                                   "counts once a manager approves it; you will be told. Your score this month stays "
+                                   "95.", "entry:8")
     assert ledger(world)[-1] == (8, "A001", TODAY, -10, "absence", "", "L01", None)
     assert ABSENCE_DUE[:40] not in command(world, "/deduct", "<@U001> early", "U100")[0][1]["text"]  # the 4th: recorded
+    # 10 points wait for a manager: Ma Jun's DM has the Approve button, and pressing it makes the entry count
+    assert asked[1]["text"] == (f"Xu Chen deducted 10 points from Wang Fang (A001) on 4 Nov: {absence}. A deduction of "
+                                "more than 5 points counts only once a manager approves it.")
+    assert [(e["action_id"], e["value"]) for b in asked[1]["blocks"] if b["type"] == "actions" for e in b["elements"]] \
+        == [("approve_entry", "8"), ("decline_entry", "8")]
+    since = len(world.standin.calls)
+    assert world.requests.button("U900", "approve_entry", "8") == (200, "")
+    world.settle()
+    (pressed, *told) = made(world, since)
+    assert (pressed[1]["text"], pressed[1]["replace_original"]) == (
+        f"Approved: 10 points {absence} for Wang Fang (A001) counts. Their score this month: 82; they have been told.",
+        True)
+    assert [(body["channel"], body["text"]) for method, body in told if method == "chat.postMessage"] == [
+        ("DU001", f"Ma Jun approved 10 points {absence} of 4 Nov, recorded by Xu Chen: it counts. Your score this month: "
+                  "82."),
+        ("DU100", f"Ma Jun approved your 10 points {absence} for Wang Fang (A001): it counts.")]
 
 
 @pytest.mark.parametrize("user", ["U001"])
@@ -544,7 +573,7 @@ def test_submitting_the_modal_writes_one_entry_confirms_and_tells_the_agent(worl
     assert answer == (200, "")
     assert calls == [  # the agent's DM first: it must not depend on the confirmation
         opened("U001"),
-        dm("DU001", told, "entry:6"),
+        notice("DU001", told, "entry:6", 6 if row[3] < 0 else None),
         ("chat.postEphemeral", {"channel": "C0GENERAL", "user": "U100", "text": as_sent(confirmed),
                                 "blocks": confirmation(confirmed, 6)}),
     ]
@@ -642,7 +671,7 @@ def test_an_agent_named_by_mention_is_found_by_email_too(li_by_email):
         users_info("U002"),
         said(confirmed + "\n", confirmation(confirmed, 6)),
         opened("U002"),
-        dm("DU002", "Xu Chen deducted 2 points from you: Late. Your score this month: 95.\n", "entry:6"),
+        notice("DU002", "Xu Chen deducted 2 points from you: Late. Your score this month: 95.\n", "entry:6", 6),
     ]
     assert agent(slack, "A002").slack_user_id == "U002"
 
@@ -881,7 +910,7 @@ def test_a_dm_slack_refuses_stays_pending_and_the_entry_and_confirmation_stand(w
     assert command(world, "/deduct", "<@U001> late", "U100") == [
         said(confirmed + "\n", confirmation(confirmed, 6)),
         opened("U001"),
-        dm("DU001", "Xu Chen deducted 2 points from you: Late. Your score this month: 97.\n", "entry:6"),
+        notice("DU001", "Xu Chen deducted 2 points from you: Late. Your score this month: 97.\n", "entry:6", 6),
     ]
     assert ledger(world) == [*SCENARIO_LEDGER, (6, "A001", TODAY, -2, "late", "", "L01", None)]
     assert deliveries(world) == [("entry:6", "A001", "pending", 1, error)]

@@ -104,7 +104,8 @@ def test_a_deduction_is_confirmed_on_a_card_with_undo_and_the_agent_is_told(weco
     assert card["card_type"] == "button_interaction" and card["main_title"] == {"title": "已记录"}
     assert card["sub_title_text"] == RECORDED
     assert card["button_list"] == [{"text": "撤销", "style": 1, "key": f"undo:{entry[0]}"}]
-    assert contents(wecom.told("wangfang")) == ["**Xu Chen扣了你 2 分：迟到。你的本月得分：97。**"]
+    assert contents(wecom.told("wangfang")) == [f"**Xu Chen扣了你 2 分：迟到。你的本月得分：97。**\n"
+                                                f"如需申诉，请输入：申诉 {entry[0]} 你的理由"]
     with wecom.session() as session:
         assert session.exec(select(Delivery.key, Delivery.recipient, Delivery.platform, Delivery.status)).all() == [
             (f"entry:{entry[0]}", "A001", "wecom", "sent")]
@@ -170,7 +171,7 @@ def test_when_wecom_refuses_the_answer_the_entry_and_the_agents_dm_are_kept(weco
     wecom.says("xuchen", "扣分 A001 迟到")
     assert ledger(wecom)[-1][2:] == (-2, "late", None)
     assert wecom.told("xuchen") == []
-    assert contents(wecom.told("wangfang")) == ["**Xu Chen扣了你 2 分：迟到。你的本月得分：97。**"]
+    assert contents(wecom.told("wangfang")) == ["**Xu Chen扣了你 2 分：迟到。你的本月得分：97。**\n如需申诉，请输入：申诉 6 你的理由"]
 
 
 @NOV_4
@@ -187,3 +188,37 @@ def test_the_leaderboard_teamstats_and_help_in_chinese(wecom):  # noqa: F811
     assert team.split("\n")[0] == "**Team 1，11月3日 周二：2 人中 0 人达成当日基本量。**"
     assert "Li Na（A002）：还差 10 次、20 分钟" in team and "Wang Fang（A001）：还差 6 分钟" in team
     assert helped.startswith("**我能听懂这些：**") and "/deduct" not in helped  # an agent's help: no deduct
+
+
+@NOV_4
+def test_an_appeal_and_its_decision_are_typed_in_chinese(wecom):  # noqa: F811
+    """WeCom has no forms: the DM names the command to type, with the entry's number and a reason."""
+    wecom.says("xuchen", "扣分 A001 chat")
+    entry = ledger(wecom)[-1][0]
+    (told,) = contents(wecom.told("wangfang"))
+    assert told.endswith(f"如需申诉，请输入：申诉 {entry} 你的理由")
+    wecom.says("wangfang", f"申诉 {entry} 客户问的是培训课程")
+    assert contents(wecom.told("wangfang"))[1] == (f"**你对11月4日 2 分 与客户聊天、讲与工作无关的事的申诉已提交给Ma Jun。"
+                                                   "处理结果会通知你。**")
+    (asked,) = contents(wecom.told("majun"))
+    assert asked.endswith(f"接受申诉（撤销该记录）：接受申诉 {entry}   驳回：驳回 {entry} 理由")
+    wecom.says("majun", f"驳回 {entry}")
+    assert contents(wecom.told("majun"))[1].startswith("**请在记录号后写明理由。**")
+    wecom.says("majun", f"驳回 {entry} 工作时间请勿闲聊")
+    assert contents(wecom.told("wangfang"))[2].startswith("**Ma Jun驳回了你对11月4日 2 分 与客户聊天")
+    assert contents(wecom.told("xuchen"))[-1].startswith("**Ma Jun驳回了Wang Fang对你所记")
+    assert ledger(wecom)[-2:] == [(entry + 1, ledger(wecom)[-1][1], 0, "chat", None),
+                                  (entry + 2, ledger(wecom)[-1][1], 0, "chat", None)]
+
+
+@NOV_4
+def test_a_large_deduction_waits_and_the_manager_approves_it_by_typing(wecom):  # noqa: F811
+    wecom.says("xuchen", "扣分 A001 missed")
+    entry = ledger(wecom)[-1][0]
+    (card,) = contents(wecom.told("xuchen"))
+    assert "待审批" in card["sub_title_text"]
+    (asked,) = contents(wecom.told("majun"))
+    assert asked.endswith(f"批准：批准 {entry}   不批准：不批准 {entry} 理由")
+    wecom.says("majun", f"批准 {entry}")
+    assert contents(wecom.told("majun"))[1].startswith("**已批准：Wang Fang（A001）的 10 分 换班手续不齐造成脱班 生效。")
+    assert contents(wecom.told("wangfang"))[-1].endswith(f"如需申诉，请输入：申诉 {entry} 你的理由")

@@ -196,9 +196,10 @@ def test_chinese_puts_names_against_the_words_and_shows_values_in_chinese_quotes
 
 
 def test_a_points_notice_in_chinese_reads_as_one_sentence(policy):
-    entry = SimpleNamespace(points=-2, code="late", reason=None)
-    recorded = SimpleNamespace(entry=entry, author=SimpleNamespace(name="许晨"), score=97)
-    assert render("points_notice", "zh-CN", r=recorded, policy=policy) == "许晨扣了你 2 分：迟到。你的本月得分：97。\n"
+    entry = SimpleNamespace(id=7, points=-2, code="late", reason=None)
+    recorded = SimpleNamespace(entry=entry, author=SimpleNamespace(name="许晨"), score=97, pending=False)
+    assert render("points_notice", "zh-CN", r=recorded, policy=policy) == ("许晨扣了你 2 分：迟到。你的本月得分：97。\n"
+                                                                         "如需申诉，请输入：申诉 7 你的理由\n")
 
 
 @pytest.mark.parametrize("key, fields, shown", [

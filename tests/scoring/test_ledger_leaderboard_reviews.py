@@ -9,13 +9,52 @@ import pytest
 
 from scoring.calendar import Month
 from scoring.leaderboard import Place, place_of, rank
-from scoring.ledger import Entry, monthly_score, points_problem, standing
+from scoring.ledger import (ACCEPT, ACCEPTED, APPEALED, DECLINE, DECLINED, PENDING, UNDONE, UPHELD, Entry, absence_due,
+                            entry_state, monthly_score, needs_approval, points_problem, standing)
 from scoring.reviews import DOWN, DOWN_PROBATION, STAY, UP, MonthReview, is_level_review_month, \
     level_review, month_review
 
 DAY = date(2026, 11, 20)
 
 # --- ledger ---------------------------------------------------------------------------
+
+
+def test_a_pending_deduction_counts_in_no_score_until_approved(policy):
+    waiting = Entry(id=2, points=-10, day=DAY, code="missed", state=PENDING)
+    assert monthly_score(policy, [entry(1, -2, "late"), waiting]) == 98
+    assert standing([waiting]) == []
+    assert monthly_score(policy, [entry(1, -2, "late"), Entry(id=2, points=-10, day=DAY, state=UPHELD)]) == 88
+
+
+@pytest.mark.parametrize("points, waits", [(-5, False), (-6, True), (-10, True), (-20, True), (10, False), (20, False)])
+def test_only_a_deduction_of_more_than_the_threshold_waits(policy, points, waits):
+    assert policy.approval_above == 5
+    assert needs_approval(policy, points) is waits
+
+
+@pytest.mark.parametrize("facts, state", [
+    ({"revoked": True}, UNDONE),
+    ({"revoked": True, "revoked_as": DECLINE, "pending": True}, DECLINED),
+    ({"revoked": True, "revoked_as": ACCEPT, "appealed": True}, ACCEPTED),
+    ({"pending": True}, PENDING),
+    ({"pending": True, "approved": True}, None),
+    ({"pending": True, "approved": True, "appealed": True}, APPEALED),
+    ({"appealed": True}, APPEALED),
+    ({"appealed": True, "upheld": True}, UPHELD),
+    ({}, None),
+])
+def test_where_an_entry_stands(facts, state):
+    given = {"revoked_as": None, "revoked": False, "pending": False, "approved": False, "appealed": False,
+             "upheld": False, **facts}
+    assert entry_state(**given) == state
+
+
+def test_an_absence_waiting_for_approval_is_recorded_for_the_lateness_rule(policy):
+    lates = [entry(n, -2, "late") for n in range(1, 4)]
+    assert absence_due(policy, lates) == 3
+    assert absence_due(policy, [*lates, Entry(id=4, points=-10, day=DAY, code="absence", state=PENDING)]) is None
+    assert absence_due(policy, [*lates, Entry(id=4, points=-10, day=DAY, code="absence", revoked=True)]) == 3
+
 
 
 def entry(id: int, points: int, code: str | None = None, revoked: bool = False) -> Entry:

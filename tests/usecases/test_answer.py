@@ -135,8 +135,10 @@ def test_teamstats_of_a_day_to_come_or_no_day_is_refused(ask, words, code):
 
 
 @pytest.mark.parametrize("who, commands", [
-    ("A001", ["mystats", "leaderboard"]),
+    ("A001", ["mystats", "leaderboard", "appeal"]),
     ("L01", ["mystats", "leaderboard", "teamstats", "deduct", "award", "undo"]),
+    ("M01", ["mystats", "leaderboard", "teamstats", "deduct", "award", "undo", "pending", "approve", "decline",
+             "accept", "reject"]),
 ])
 def test_help_lists_what_this_person_may_use(ask, who, commands):
     given = ask(who, "help")
@@ -215,7 +217,8 @@ def test_an_entry_and_its_undo_each_tell_the_agent_once(ask, session, engine):
     send(undone)
     entry = recorded.undo
     assert recording.sent == [
-        (f"entry:{entry}", "A001", "Xu Chen deducted 2 points from you: Late. Your score this month: 97."),
+        (f"entry:{entry}", "A001", "Xu Chen deducted 2 points from you: Late. Your score this month: 97.\n"
+                                   f"To appeal it, type: appeal {entry} YOUR REASON"),
         (f"entry:{entry}:undo", "A001", "Xu Chen undid -2 Late of 4 Nov. Your score this month: 99."),
     ]
     assert ask("L01", "undo", str(entry)).problem.code == "command.already_undone"
@@ -231,4 +234,4 @@ def test_a_manager_with_no_team_sees_every_team_and_records_for_anyone(session, 
     assert [d.team for d in ask("M09", "teamstats").context["digests"]] == ["Office", "Team 1", "Team 2"]
     assert ask("M09", "award", "A003 letter").template == "points_confirmation"
     assert problem(ask("M09", "mystats")) == "command.no_quota"
-    assert ask("M09", "help").context["commands"][-1] == "undo"
+    assert ask("M09", "help").context["commands"][-1] == "reject"

@@ -165,7 +165,8 @@ def test_a_lead_records_an_entry_for_an_agent_of_their_team(ask, session, kind, 
                                                              shown, score, told):
     given = ask("L01", kind, words)
     assert text_of(given) == f"Recorded for Wang Fang (A001): {shown}. Their score this month: {score}.\n"
-    assert ask.told(given) == [("entry:6", "A001", f"{told}. Your score this month: {score}.")]
+    appeal = "\nTo appeal it, type: appeal 6 YOUR REASON" if points < 0 else ""
+    assert ask.told(given) == [("entry:6", "A001", f"{told}. Your score this month: {score}.{appeal}")]
     assert given.undo == 6
     assert ledger(session) == [*SCENARIO_LEDGER, (6, "A001", TODAY, points, code, reason, "L01", None)]
     assert deliveries(session) == [("entry:6", "A001", "sent")]
@@ -174,7 +175,8 @@ def test_a_lead_records_an_entry_for_an_agent_of_their_team(ask, session, kind, 
 BY_MANAGERS = [
     ("M01", "deduct", "<@U003> late", (6, "A003", TODAY, -2, "late", "", "M01", None),
      "Recorded for Zhao Lei (A003): -2 Late. Their score this month: 98.",
-     ("entry:6", "A003", "Ma Jun deducted 2 points from you: Late. Your score this month: 98.")),
+     ("entry:6", "A003", "Ma Jun deducted 2 points from you: Late. Your score this month: 98.\n"
+                         "To appeal it, type: appeal 6 YOUR REASON")),
     ("M01", "award", "A001 call", (6, "A001", TODAY, 1, "call", "", "M01", None),
      "Recorded for Wang Fang (A001): +1 Praised by a customer's call. Their score this month: 100.",
      ("entry:6", "A001", "Ma Jun awarded you 1 point: Praised by a customer's call. Your score this month: 100.")),
@@ -198,7 +200,7 @@ def test_the_confirmation_speaks_the_authors_language_and_the_dm_the_agents(ask,
     given = ask("L01", "deduct", "<@U001> late")
     assert text_of(given) == "已为Wang Fang（A001）记录：-2 迟到。其本月得分：97。\n"
     assert ask.told(given) == [("entry:6", "A001", "Xu Chen deducted 2 points from you: Late. "
-                                                   "Your score this month: 97.")]
+                                                   "Your score this month: 97.\nTo appeal it, type: appeal 6 YOUR REASON")]
     change(session, "A001", locale="zh-CN")
     assert ask.told(ask("L01", "award", "A001 call")) == [
         ("entry:7", "A001", "Xu Chen给你加了 1 分：受用户来电表扬。你的本月得分：98。")]

@@ -33,7 +33,10 @@ from messages.formats import mrkdwn
 from messages.render import describe, render, text
 
 log = logging.getLogger("kpibot.slack")
-COMMANDS = ("mystats", "deduct", "award", "leaderboard", "teamstats")
+COMMANDS = ("mystats", "deduct", "award", "leaderboard", "teamstats", "pending")
+# A decision's buttons, by action ID: the command each stands for. Those needing a reason open a form first.
+BUTTONS = {"approve_entry": "approve", "accept_appeal": "accept"}
+REASON_BUTTONS = {"appeal_entry": "appeal", "decline_entry": "decline", "reject_appeal": "reject"}
 MODAL_BLOCKS = {"unknown_agent": "agent", "refused_self": "agent", "refused_agent": "agent",
                 "refused_not_your_team": "agent", "refused_not_agent": "agent", "unknown_code": "code",
                 "wrong_kind": "code", "pick_one": "code",
@@ -52,7 +55,12 @@ class SlackDoor:
             app.command(f"/{name}")(self._on_command(name))
         app.action("undo_entry")(self.on_undo)
         app.action("record_absence")(self.on_record_absence)
+        for action in BUTTONS:
+            app.action(action)(self.on_decision)
+        for action in REASON_BUTTONS:
+            app.action(action)(self.on_reason_button)
         app.view("points_modal")(self.on_modal)
+        app.view("reason_modal")(self.on_reason_modal)
         app.event("app_home_opened")(self.on_home_opened)
 
     # --- listeners: acknowledge, then work ------------------------------------------------
@@ -75,6 +83,42 @@ class SlackDoor:
         words = f"{body['actions'][0]['value']} {self.center.policy.absence_code}"
         self.worker.submit(self._answer, body["user"]["id"], Request("deduct", words), respond, None, True)
 
+    def on_decision(self, ack, body, respond) -> None:
+        """Approve or Accept: the decision, its confirmation replacing the message with the buttons."""
+        ack()
+        action = body["actions"][0]
+        self.worker.submit(self._answer, body["user"]["id"], Request(BUTTONS[action["action_id"]], action["value"]),
+                           respond, None, True)
+
+    def on_reason_button(self, ack, body) -> None:
+        """Appeal, Decline or Reject: a form asking why, which then asks the command."""
+        ack()
+        action = body["actions"][0]
+        meta = {"command": REASON_BUTTONS[action["action_id"]], "entry": action["value"],
+                "channel": (body.get("channel") or {}).get("id")}
+        self.worker.submit(self._open_reason_form, body["user"]["id"], body["trigger_id"], meta)
+
+    def on_reason_modal(self, ack, body, view) -> None:
+        """The reason given: checked and written while Slack waits (errors go back into the form)."""
+        meta, user_id = json.loads(view["private_metadata"]), body["user"]["id"]
+        why = view["state"]["values"]["reason"]["value"].get("value") or ""
+        with Session(self.engine, expire_on_commit=False) as session:  # the rows outlive it, for the worker
+            try:
+                asked = self._asked(session, user_id, Request(meta["command"], f"{meta['entry']} {why}"))
+                given = answer(session=session, center=self.center, request=asked,
+                               find=self.directory.finder(session), today=self.center.today())
+            except SlackUnavailable:
+                ack(response_action="errors", errors={"reason": text(self.center.settings.locale, "slack.unavailable")})
+                return
+        if given.problem is not None or asked.person is None:  # a stranger is told whom to ask, in the form
+            words = describe(given.problem, given.locale) if given.problem else render(given.template, given.locale,
+                                                                                       **given.context).strip()
+            ack(response_action="errors", errors={"reason": words})
+            return
+        ack()
+        self.worker.submit(self._after_modal, given, meta["channel"], user_id, asked.person,
+                           f"entry:{meta['entry']}:{meta['command']}:confirmation")
+
     def on_home_opened(self, event, body) -> None:
         if event.get("tab") == "home" and self._first_time(body.get("event_id")):  # Slack retries
             self.worker.submit(self._publish_home, event["user"])
@@ -94,7 +138,9 @@ class SlackDoor:
             ack(response_action="errors", errors={block: describe(given.problem, given.locale)})
             return
         ack()
-        self.worker.submit(self._after_modal, given, meta["channel"], user_id)
+        author = given.context["r"].author
+        self.worker.submit(self._after_modal, given, meta["channel"], user_id, author,
+                           f"entry:{given.undo}:confirmation")
 
     # --- work -----------------------------------------------------------------------------
 
@@ -140,19 +186,26 @@ class SlackDoor:
         form = slack.view("points_modal", given.locale, meta=meta, **given.context)
         self.client.views_open(trigger_id=command["trigger_id"], view=form)
 
-    def _after_modal(self, given: Answer, channel: str, user_id: str) -> None:
-        """The agent's DM first (the outbox keeps it), then the author's confirmation: in the
-        channel the form was opened from, else (kpibot is not in it) in the author's DM."""
+    def _open_reason_form(self, user_id: str, trigger_id: str, meta: dict) -> None:
+        with Session(self.engine) as session:
+            locale = self.center.locale_of(self.directory.find(session, user_id))
+        form = slack.view("reason_modal", locale, meta=json.dumps(meta), command=meta["command"])
+        self.client.views_open(trigger_id=trigger_id, view=form)
+
+    def _after_modal(self, given: Answer, channel: str | None, user_id: str, person: Agent, key: str) -> None:
+        """The DMs first (the outbox keeps them), then the confirmation to whoever filled the form
+        in: in the channel it was opened from, else (kpibot is not in it) in their DM."""
         self._deliver(given.dms)
-        words = mrkdwn(render(given.template, given.locale, **given.context))
+        words = mrkdwn(render(given.template, given.locale, has_buttons=True, **given.context))
+        shown = slack.blocks(given.template, given.locale, **given.context) if slack.has_blocks(given.template) \
+            else [slack.section(words)]
         try:
-            self.client.chat_postEphemeral(channel=channel, user=user_id, text=words,
-                                           blocks=slack.blocks(given.template, given.locale, **given.context))
+            if channel is None:
+                raise SlackClientError("no channel to answer in")
+            self.client.chat_postEphemeral(channel=channel, user=user_id, text=words, blocks=shown)
         except SlackClientError as err:
             log.info("no ephemeral confirmation in %s (%s): sending it by DM", channel, err)
-            author = given.context["r"].author
-            self._deliver([Note(f"entry:{given.undo}:confirmation", author, given.template, given.context,
-                                given.locale)])
+            self._deliver([Note(key, person, given.template, given.context, given.locale)])
 
     def _publish_home(self, user_id: str) -> None:
         with Session(self.engine) as session:
@@ -167,7 +220,7 @@ class SlackDoor:
         """An ephemeral answer (or, with `replace`, the message it answers replaced): the plain
         text, and its Block Kit (one section when the message has no layout of its own)."""
         name, locale, context = given.template, given.locale, given.context
-        words = mrkdwn(render(name, locale, **context))
+        words = mrkdwn(render(name, locale, has_buttons=True, **context))
         shown = slack.blocks(name, locale, **context) if slack.has_blocks(name) else slack.fit([slack.section(words)],
                                                                                                locale)
         extra = {"replace_original": True} if replace else {"response_type": "ephemeral"}

@@ -63,7 +63,8 @@ class SlackPlatform:
     def render(self, note: Note) -> Message:
         """The plain text, and the Block Kit blocks of templates that have a layout of their own."""
         layout = slack.blocks(note.template, note.locale, **note.context) if slack.has_blocks(note.template) else None
-        return Message(render(note.template, note.locale, **note.context), layout, note.file, note.until)
+        return Message(render(note.template, note.locale, has_buttons=True, **note.context), layout, note.file,
+                       note.until)
 
     def send(self, key: str, recipient: str, message: Message) -> None:
         channel = self._channel(recipient)
