@@ -77,11 +77,11 @@ def cut_bytes(value: str, most: int) -> str:
 MOST_CARD_TEXT = 160  # characters of a template card's sub-title that WeCom shows
 
 
-def button_card(*, title: str, words: str, button: str, key: str, task_id: str) -> dict:
-    """A template card (button_interaction): a title, the words, and one button whose click
-    comes back with `key`."""
+def button_card(*, title: str, words: str, buttons: list[tuple[str, str]], task_id: str) -> dict:
+    """A template card (button_interaction): a title, the words, and its buttons, (label, key)
+    each, whose click comes back with its key."""
     shown = words.strip("\n")
     if len(shown) > MOST_CARD_TEXT:
         shown = shown[:MOST_CARD_TEXT - 1] + CUT
     return {"card_type": "button_interaction", "main_title": {"title": title}, "sub_title_text": shown,
-            "task_id": task_id, "button_list": [{"text": button, "style": 1, "key": key}]}
+            "task_id": task_id, "button_list": [{"text": label, "style": 1, "key": key} for label, key in buttons]}

@@ -32,6 +32,21 @@ class Channel:
 
 
 @dataclass(frozen=True)
+class Button:
+    """A button beside a message, on a platform that shows buttons this way (WeCom's cards):
+    pressing it asks `command` with `words`, as whoever pressed it. Slack's buttons are its
+    templates' own; elsewhere the message names the command to type."""
+
+    label: str  # the catalogue key of its label
+    command: str
+    words: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.command}:{self.words}"
+
+
+@dataclass(frozen=True)
 class Note:
     """A message to write down: for a person or a channel, a template in a locale."""
 
@@ -42,6 +57,7 @@ class Note:
     locale: str = "en"
     until: datetime | None = None  # not worth sending after this
     file: Attachment | None = None
+    buttons: tuple[Button, ...] = ()
 
 
 class Platform(Protocol):

@@ -24,7 +24,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.config.center import Center
-from bot.outbox.platforms import Note
+from bot.outbox.platforms import Button, Note
 from bot.store import queries
 from bot.store.models import Agent
 from bot.usecases.days import teamstats
@@ -58,6 +58,7 @@ class Answer:
     problem: CommandError | None = None  # set when the answer refuses: what was wrong
     form: str | None = None  # a door with forms opens this one (deduct, award) instead of replying
     undo: int | None = None  # the ledger entry the answer's Undo would undo
+    buttons: tuple[Button, ...] = ()  # beside the reply, where the door shows them so (Undo, …)
 
 
 @dataclass(frozen=True)
@@ -130,9 +131,15 @@ def _points(kind: str) -> Callable[[_Asking, str], Answer]:
         entry = recorded.entry
         told = [_dm(asking, f"entry:{entry.id}", recorded.agent, "points_notice", r=recorded)]
         told += [_dm(asking, f"entry:{entry.id}:approval:{m.employee_id}", m, "decision_request", act=APPROVE,
-                     entry=entry, agent=recorded.agent, author=recorded.author, why="") for m in recorded.deciders]
+                     entry=entry, agent=recorded.agent, author=recorded.author, why="",
+                     buttons=(Button("decision.approve_button", APPROVE, str(entry.id)),))
+                 for m in recorded.deciders]
+        buttons = [Button("points.undo_button", "undo", str(entry.id))]
+        if recorded.late:
+            words = f"{recorded.agent.employee_id} {asking.center.policy.absence_code}"
+            buttons.append(Button("points.absence_button", "deduct", words))
         return Answer("points_confirmation", {"r": recorded, "policy": asking.center.policy}, asking.locale,
-                      dms=tuple(told), undo=entry.id)
+                      dms=tuple(told), undo=entry.id, buttons=tuple(buttons))
     return give
 
 
@@ -150,8 +157,9 @@ def _decision_dms(asking: _Asking, d: Decided) -> tuple[Note, ...]:
     recorded the entry."""
     key = f"entry:{d.entry.id}:{d.act}"
     if d.act == APPEAL:
+        accept = (Button("decision.accept_button", ACCEPT, str(d.entry.id)),)
         return tuple(_dm(asking, f"{key}:{m.employee_id}", m, "decision_request", act=APPEAL, entry=d.entry,
-                         agent=d.agent, author=d.author, why=d.why) for m in d.deciders)
+                         agent=d.agent, author=d.author, why=d.why, buttons=accept) for m in d.deciders)
     told = [_dm(asking, key, d.agent, "decision", d=d, reader="agent")]
     if d.author is not None:
         told.append(_dm(asking, f"{key}:author", d.author, "decision", d=d, reader="author"))
@@ -244,8 +252,9 @@ def _understood(you: permissions.Person) -> list[str]:
             *(("pending", APPROVE, DECLINE, ACCEPT, REJECT) if decides else ())]
 
 
-def _dm(asking: _Asking, key: str, to: Agent, template: str, **context: Any) -> Note:
-    return Note(key, to, template, {"policy": asking.center.policy, **context}, asking.center.locale_of(to))
+def _dm(asking: _Asking, key: str, to: Agent, template: str, buttons: tuple[Button, ...] = (), **context: Any) -> Note:
+    return Note(key, to, template, {"policy": asking.center.policy, **context}, asking.center.locale_of(to),
+                buttons=buttons)
 
 
 def _by_employee_id(session: Session) -> Finder:

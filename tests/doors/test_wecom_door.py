@@ -200,8 +200,10 @@ def test_an_appeal_and_its_decision_are_typed_in_chinese(wecom):  # noqa: F811
     wecom.says("wangfang", f"申诉 {entry} 客户问的是培训课程")
     assert contents(wecom.told("wangfang"))[1] == (f"**你对11月4日 2 分 与客户聊天、讲与工作无关的事的申诉已提交给Ma Jun。"
                                                    "处理结果会通知你。**")
-    (asked,) = contents(wecom.told("majun"))
-    assert asked.endswith(f"接受申诉（撤销该记录）：接受申诉 {entry}   驳回：驳回 {entry} 理由")
+    (asked,) = contents(wecom.told("majun"))  # a card: Accept is a button, a rejection needs its reason typed
+    assert asked["main_title"] == {"title": "待你处理"}
+    assert asked["sub_title_text"].endswith(f"接受申诉（撤销该记录）：接受申诉 {entry}   驳回：驳回 {entry} 理由")
+    assert asked["button_list"] == [{"text": "接受申诉", "style": 1, "key": f"accept:{entry}"}]
     wecom.says("majun", f"驳回 {entry}")
     assert contents(wecom.told("majun"))[1].startswith("**请在记录号后写明理由。**")
     wecom.says("majun", f"驳回 {entry} 工作时间请勿闲聊")
@@ -218,7 +220,29 @@ def test_a_large_deduction_waits_and_the_manager_approves_it_by_typing(wecom):  
     (card,) = contents(wecom.told("xuchen"))
     assert "待审批" in card["sub_title_text"]
     (asked,) = contents(wecom.told("majun"))
-    assert asked.endswith(f"批准：批准 {entry}   不批准：不批准 {entry} 理由")
-    wecom.says("majun", f"批准 {entry}")
+    assert asked["sub_title_text"].endswith(f"批准：批准 {entry}   不批准：不批准 {entry} 理由")
+    assert asked["button_list"] == [{"text": "批准", "style": 1, "key": f"approve:{entry}"}]
+    wecom.says("xuchen", f"批准 {entry}")  # the lead who recorded it cannot
+    assert contents(wecom.told("xuchen"))[-1] == "**只有主管或管理员可以审批扣分、处理申诉。**\n用法：approve 记录号"
+    code = wecom.standin.click_code()
+    assert wecom.clicks("majun", f"approve:{entry}", code) == (200, "")
     assert contents(wecom.told("majun"))[1].startswith("**已批准：Wang Fang（A001）的 10 分 换班手续不齐造成脱班 生效。")
+    (update,) = wecom.standin.cards
+    assert update["response_code"] == code and update["button"] == {"replace_name": "已批准"}
     assert contents(wecom.told("wangfang"))[-1].endswith(f"如需申诉，请输入：申诉 {entry} 你的理由")
+    wecom.says("majun", f"批准 {entry}")
+    assert contents(wecom.told("majun"))[-1].startswith("**该记录不在待审批状态。**")
+
+
+@NOV_4
+def test_the_third_late_offers_the_absence_on_the_card_and_its_button_records_it(wecom):  # noqa: F811
+    wecom.says("xuchen", "扣分 A001 迟到")
+    wecom.says("xuchen", "扣分 A001 迟到")  # Wang Fang was late on 3 Nov too: the third
+    entry = ledger(wecom)[-1][0]
+    card = contents(wecom.told("xuchen"))[-1]
+    assert card["button_list"] == [{"text": "撤销", "style": 1, "key": f"undo:{entry}"},
+                                   {"text": "记录旷工", "style": 1, "key": "deduct:A001 absence"}]
+    assert wecom.clicks("xuchen", "deduct:A001 absence", wecom.standin.click_code()) == (200, "")
+    assert ledger(wecom)[-1][2:] == (-10, "absence", None)
+    assert wecom.clicks("xuchen", "mystats:", wecom.standin.click_code()) == (200, "")  # not a button of kpibot's
+    assert len(ledger(wecom)) == entry + 1

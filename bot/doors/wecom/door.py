@@ -41,6 +41,7 @@ from messages.render import text
 
 log = logging.getLogger("kpibot.wecom")
 CHINESE = "zh-CN"  # what WeCom users read unless the roster says otherwise
+CLICKABLE = ("undo", "deduct", "approve", "accept")  # the commands a card's button may stand for
 REFUSED = {"signature": "403 Forbidden", "stale": "403 Forbidden", "corp_id": "403 Forbidden",
            "garbage": "400 Bad Request"}
 
@@ -81,8 +82,10 @@ class WecomDoor:
     def _take(self, message: Incoming) -> None:
         if message.kind == "text":
             self._answer(message, *typed(message.content))
-        elif message.kind == "click" and message.event_key.startswith("undo:"):
-            self._answer(message, "undo", message.event_key.removeprefix("undo:"))
+        elif message.kind == "click":
+            command, _, words = message.event_key.partition(":")
+            if command in CLICKABLE:
+                self._answer(message, command, words)
 
     def _answer(self, message: Incoming, command: str, words: str) -> None:
         """Find the person, ask the answer, reply, send its DMs; never a stack trace to the person."""
@@ -100,18 +103,18 @@ class WecomDoor:
                 self._tell(message.user, given)  # the DMs are written down first: kept whatever happens here
                 if message.kind == "click" and given.problem is None:
                     self._safely(self.platform.update_card, message.user, message.response_code,
-                                 text(given.locale, "wecom.undone_button"))
+                                 text(given.locale, f"wecom.pressed.{command}"))
                 self._send(message.user, given, keys)
             except Exception:
                 log.exception("answering %s on WeCom failed", command)
                 self._tell_line(message.user, "chat.oops", locale)
 
     def _tell(self, user: str, given: Answer) -> None:
-        """The answer to whoever wrote: a card with Undo for a recorded entry, else a message."""
+        """The answer to whoever wrote: a card with its buttons (Undo for a recorded entry), else a message."""
         shown = self.platform.render_for_person(given.template, given.context, given.locale)
-        if given.undo is not None:
-            self._safely(self.platform.card, user, shown, button=text(given.locale, "points.undo_button"),
-                         key=f"undo:{given.undo}", title=text(given.locale, "wecom.card_title"))
+        if given.buttons:
+            self._safely(self.platform.card, user, shown, title=text(given.locale, "wecom.card_title"),
+                         buttons=[(text(given.locale, b.label), b.key) for b in given.buttons])
         else:
             self._safely(self.platform.reply, user, shown)
 

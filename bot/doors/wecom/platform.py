@@ -15,6 +15,7 @@ again). Which message goes out once is the outbox's to decide, by its keys.
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -35,7 +36,7 @@ from bot.outbox.platforms import Channel, Note
 from bot.store import queries
 from bot.store.models import Agent, Delivery
 from messages import wecom
-from messages.render import render
+from messages.render import render, text
 
 log = logging.getLogger("kpibot.wecom")
 ROBOT = "#robot"
@@ -72,6 +73,11 @@ class WecomPlatform:
             words = render(note.template, note.locale, **note.context)
             return Message(wecom.plain(words), wecom.markdown(words), note.file, note.until)
         shown = self.render_for_person(note.template, note.context, note.locale)
+        if note.buttons and not self.text_only:  # a card, its buttons' clicks coming back to the door
+            buttons = [(text(note.locale, b.label), b.key) for b in note.buttons]
+            card = wecom.button_card(title=text(note.locale, "wecom.decision_title"), words=shown.text,
+                                     buttons=buttons, task_id=_task_id(note.key))
+            return Message(shown.text, {"template_card": card}, note.file, note.until)
         return Message(shown.text, shown.layout, note.file, note.until)
 
     def render_for_person(self, template: str, context: Mapping[str, Any], locale: str) -> Message:
@@ -109,11 +115,10 @@ class WecomPlatform:
     def reply(self, user: str, message: Message) -> None:
         self._send([user], message)
 
-    def card(self, user: str, message: Message, *, title: str, button: str, key: str) -> None:
-        """The message as a card with one button (an Undo): its click comes back with `key`."""
-        task = f"{key.replace(':', '-')}-{uuid.uuid4().hex[:12]}"  # unique per card, as WeCom asks
+    def card(self, user: str, message: Message, *, title: str, buttons: list[tuple[str, str]]) -> None:
+        """The message as a card with buttons, (label, key) each: a click comes back with its key."""
         self._send([user], message, {"msgtype": "template_card", "template_card": wecom.button_card(
-            title=title, words=message.text, button=button, key=key, task_id=task)})
+            title=title, words=message.text, buttons=buttons, task_id=_task_id(buttons[0][1]))})
 
     def update_card(self, user: str, response_code: str, replace_name: str) -> None:
         """The clicked card's button greyed out under `replace_name` (e.g. Undone)."""
@@ -144,6 +149,8 @@ class WecomPlatform:
             raise failure(err) from None
 
     def _app_message(self, message: Message) -> dict[str, Any]:
+        if isinstance(message.layout, dict) and "template_card" in message.layout:
+            return {"msgtype": "template_card", **message.layout}
         if isinstance(message.layout, str) and not self.text_only:
             return {"msgtype": "markdown", "markdown": {"content": message.layout}}
         return {"msgtype": "text", "text": {"content": message.text}}
@@ -168,3 +175,7 @@ class WecomPlatform:
             agents = {r: queries.agent_by_employee_id(session=session, employee_id=r) for r in recipients}
         return {r: a.wecom_user_id for r, a in agents.items() if a is not None and a.wecom_user_id}
 
+
+def _task_id(key: str) -> str:
+    """A card's task ID, unique per card as WeCom asks: digits, letters and _-@ only."""
+    return f"{re.sub(r'[^0-9A-Za-z_@-]', '-', key)[:100]}-{uuid.uuid4().hex[:12]}"
